@@ -1,0 +1,7 @@
+"""The organization's audit log, for its admins."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit_log", __name__, url_prefix="/audit-log")
+
+from portal.audit_log import views  # noqa: E402,F401 - registers the routes

@@ -1,0 +1,6 @@
+from portal.audit_log import bp
+
+
+@bp.get("/")
+def index():
+    return ""

@@ -1,0 +1,79 @@
+"""Server-side login sessions.
+
+The signed cookie carries only a random token; the row in ``user_sessions``
+is the truth. Logging out, changing the password or being removed from an
+organization revokes rows, so a replayed old cookie is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import select, update
+
+from portal import db
+from portal.db import utcnow
+from portal.models import User, UserSession
+from portal.tokens import new_token, token_hash
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def start_session(user: User, organization_id: int | None) -> str:
+    """Open a new server-side session for ``user`` and return its token."""
+    token = new_token()
+    days = current_app.config["PERMANENT_SESSION_LIFETIME_DAYS"]
+    row = UserSession(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        expires_at=utcnow() + timedelta(days=days),
+        organization_id=organization_id,
+        ip_address=request.remote_addr if has_request_context() else None,
+        user_agent=(request.user_agent.string[:300] if has_request_context() else None),
+    )
+    db.session.add(row)
+    db.session.flush()
+    user.current_session_token = token
+    g.user_session = row
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """Flask-Login's loader: the user of a live session, or None."""
+    row = db.session.scalars(
+        select(UserSession).where(
+            UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None)
+        )
+    ).one_or_none()
+    if row is None or _aware(row.expires_at) <= utcnow() or not row.user.is_active_account:
+        return None
+    row.user.current_session_token = token
+    g.user_session = row
+    return row.user
+
+
+def is_fresh(row: UserSession) -> bool:
+    minutes = current_app.config["FRESH_LOGIN_MINUTES"]
+    return _aware(row.authenticated_at) >= utcnow() - timedelta(minutes=minutes)
+
+
+def revoke_session(row: UserSession) -> None:
+    row.revoked_at = utcnow()
+
+
+def revoke_sessions(
+    user_id: int, *, organization_id: int | None = None, keep: UserSession | None = None
+) -> None:
+    """End the user's sessions (those acting for ``organization_id`` only, if given)."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if organization_id is not None:
+        statement = statement.where(UserSession.organization_id == organization_id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    db.session.execute(statement.values(revoked_at=utcnow()))

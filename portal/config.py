@@ -1,0 +1,126 @@
+"""The closed list of settings, read from the environment.
+
+Development and tests get safe local defaults; production refuses to start
+without its secrets instead of falling back to a value written here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that production needs is missing or invalid."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    """Every setting the portal reads; nothing else is configurable."""
+
+    ENV: str = "development"
+    SECRET_KEY: str = ""
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+    #: Where uploaded and generated files live (SQLite database, PDFs).
+    INSTANCE_PATH: str = ""
+    BASE_URL: str = "http://127.0.0.1:5000"
+    MAIL_SERVER: str = ""
+    MAIL_PORT: int = 587
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: str = ""
+    MAIL_USE_TLS: bool = True
+    MAIL_DEFAULT_SENDER: str = "Relais <no-reply@relais.example>"
+    #: Login attempts allowed per account and per address.
+    LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
+    PASSWORD_RESET_MAX_AGE_MINUTES: int = 60
+    INVITATION_MAX_AGE_DAYS: int = 7
+    #: A sensitive change (e-mail, role, payout account) needs a login this recent.
+    FRESH_LOGIN_MINUTES: int = 15
+    SESSION_LIFETIME_DAYS: int = 14
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        settings = cls(
+            ENV=env.get("RELAIS_ENV", "development"),
+            SECRET_KEY=env.get("SECRET_KEY", ""),
+            DATABASE_URL=env.get("DATABASE_URL", ""),
+            REDIS_URL=env.get("REDIS_URL", ""),
+            INSTANCE_PATH=env.get("RELAIS_INSTANCE_PATH", ""),
+            BASE_URL=env.get("RELAIS_BASE_URL", "http://127.0.0.1:5000"),
+            MAIL_SERVER=env.get("MAIL_SERVER", ""),
+            MAIL_PORT=int(env.get("MAIL_PORT", "587")),
+            MAIL_USERNAME=env.get("MAIL_USERNAME", ""),
+            MAIL_PASSWORD=env.get("MAIL_PASSWORD", ""),
+            MAIL_USE_TLS=_bool(env.get("MAIL_USE_TLS"), True),
+            MAIL_DEFAULT_SENDER=env.get("MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER),
+        )
+        settings.validate()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    def validate(self) -> None:
+        if self.ENV not in {"development", "test", "production"}:
+            raise ConfigurationError(
+                f"RELAIS_ENV must be development, test or production: {self.ENV}"
+            )
+        if self.is_production:
+            missing = [
+                name
+                for name in ("SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "RELAIS_BASE_URL")
+                if not (getattr(self, name if name != "RELAIS_BASE_URL" else "BASE_URL"))
+            ]
+            if missing:
+                raise ConfigurationError(f"production needs these settings: {', '.join(missing)}")
+            if len(self.SECRET_KEY) < 32:
+                raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+
+    def flask_config(self, instance_path: Path) -> dict:
+        """Translate the settings into Flask's and the extensions' keys."""
+        secure = self.is_production
+        database_url = self.DATABASE_URL or f"sqlite:///{instance_path / 'relais.sqlite3'}"
+        secret = self.SECRET_KEY or "development-only-secret-not-for-production"
+        return {
+            "RELAIS_ENV": self.ENV,
+            "SECRET_KEY": secret,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": self.REDIS_URL,
+            "BASE_URL": self.BASE_URL,
+            "MAIL_SERVER": self.MAIL_SERVER,
+            "MAIL_PORT": self.MAIL_PORT,
+            "MAIL_USERNAME": self.MAIL_USERNAME,
+            "MAIL_PASSWORD": self.MAIL_PASSWORD,
+            "MAIL_USE_TLS": self.MAIL_USE_TLS,
+            "MAIL_DEFAULT_SENDER": self.MAIL_DEFAULT_SENDER,
+            "LOGIN_RATE_LIMIT": self.LOGIN_RATE_LIMIT,
+            "PASSWORD_RESET_MAX_AGE_MINUTES": self.PASSWORD_RESET_MAX_AGE_MINUTES,
+            "INVITATION_MAX_AGE_DAYS": self.INVITATION_MAX_AGE_DAYS,
+            "FRESH_LOGIN_MINUTES": self.FRESH_LOGIN_MINUTES,
+            "SESSION_COOKIE_SECURE": secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_DURATION_DAYS": self.SESSION_LIFETIME_DAYS,
+            "PERMANENT_SESSION_LIFETIME_DAYS": self.SESSION_LIFETIME_DAYS,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            **self.extra,
+        }

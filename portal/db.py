@@ -1,0 +1,108 @@
+"""Engine, session and the declarative base.
+
+One scoped session per request (or CLI command, or job). Views never commit:
+the request boundary commits when the response is a success and rolls back
+otherwise, as Indico's request handler does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import Flask, Response
+from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+)
+from sqlalchemy.pool import StaticPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        Decimal: Numeric(14, 2),
+        datetime: DateTime(timezone=True),
+    }
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+#: The session every part of the portal uses; bound to the engine in ``init_app``.
+session: scoped_session = scoped_session(sessionmaker(expire_on_commit=False))
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and real transactions."""
+    if url.startswith("sqlite"):
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if url in {"sqlite://", "sqlite:///:memory:"}:
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+        _make_sqlite_transactional(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, emit BEGIN.
+
+    pysqlite's own transaction handling breaks SAVEPOINT (used by the tests'
+    rollback-per-test) and cannot take a write lock up front; with BEGIN
+    emitted here, ``begin_immediate`` gives the later invoice numbering its
+    lock (SQLAlchemy drops FOR UPDATE on SQLite).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        connection.exec_driver_sql(mode)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["relais_engine"] = engine
+    session.configure(bind=engine)
+
+    @app.after_request
+    def _commit_on_success(response: Response) -> Response:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+        return response
+
+    @app.teardown_appcontext
+    def _remove_session(exc: BaseException | None) -> None:
+        if exc is not None:
+            session.rollback()
+        session.remove()

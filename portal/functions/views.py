@@ -1,0 +1,6 @@
+from portal.functions import bp
+
+
+@bp.get("/")
+def index():
+    return ""

@@ -1,0 +1,76 @@
+"""Language, time zone and the formatting of dates, numbers and money.
+
+Every user-facing string goes through ``gettext``/``lazy_gettext`` (aliased
+``_``/``_l``); formatting goes through Babel so that 1 234,50 € reads right in
+French and €1,234.50 in English.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask, request
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+TIMEZONES = (
+    "Europe/Paris",
+    "Europe/London",
+    "Europe/Lisbon",
+    "Europe/Warsaw",
+    "Europe/Bucharest",
+    "Africa/Casablanca",
+    "Africa/Tunis",
+    "Asia/Kolkata",
+    "Asia/Manila",
+    "America/New_York",
+    "UTC",
+)
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES.keys()) or "en"
+
+
+def select_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount with its currency, formatted for the reader's language."""
+    if amount is None:
+        return "—"
+    return format_currency(amount, currency)
+
+
+def number(value: Decimal | int | None, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if digits is None:
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+
+
+def moment(value: datetime | None, style: str = "medium") -> str:
+    """A date and time in the reader's time zone and language."""
+    if value is None:
+        return "—"
+    return format_datetime(value, style)
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+
+    from portal.security import has_role
+
+    app.jinja_env.globals["has_role"] = has_role

@@ -1,0 +1,76 @@
+"""Outgoing e-mail over SMTP; in development and tests, printed or captured.
+
+Messages are queued during the request and sent only after the database
+commit succeeded, so a rolled-back change never e-mails anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event
+
+from portal import db
+
+log = logging.getLogger(__name__)
+
+#: Messages "sent" while testing, for tests to read.
+outbox: list[EmailMessage] = []
+
+
+def build_message(to: str, subject: str, text: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+def send_email(to: str, subject: str, text: str) -> None:
+    """Queue an e-mail; it leaves after the current transaction commits."""
+    message = build_message(to, subject, text)
+    if has_app_context():
+        g.setdefault("_relais_pending_mail", []).append(message)
+    else:
+        deliver(message)
+
+
+def deliver(message: EmailMessage) -> None:
+    config = current_app.config
+    if current_app.testing:
+        outbox.append(message)
+        return
+    if not config["MAIL_SERVER"]:
+        # Development: the console is the mail server.
+        print(f"\n----- e-mail -----\n{message}\n------------------\n", flush=True)
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _flush_pending_mail(_session) -> None:
+    if not has_app_context():
+        return
+    pending = g.pop("_relais_pending_mail", [])
+    for message in pending:
+        try:
+            deliver(message)
+        except (OSError, smtplib.SMTPException):
+            log.exception("could not send e-mail to %s", message["To"])
+
+
+def _drop_pending_mail(_session) -> None:
+    if has_app_context():
+        g.pop("_relais_pending_mail", None)
+
+
+event.listen(db.session, "after_commit", _flush_pending_mail)
+event.listen(db.session, "after_soft_rollback", lambda session, _tx: _drop_pending_mail(session))

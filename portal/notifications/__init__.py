@@ -1,0 +1,7 @@
+"""The notification centre: in-app notifications, also sent by e-mail."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+from portal.notifications import views  # noqa: E402,F401 - registers the routes

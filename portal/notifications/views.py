@@ -1,0 +1,6 @@
+from portal.notifications import bp
+
+
+@bp.get("/")
+def index():
+    return ""

@@ -1,0 +1,163 @@
+"""The tenancy wall: every ORM query is scoped to the current organization.
+
+The current organization is resolved once per request from the logged-in
+user's membership (or the API token) and kept in a context variable. A
+``do_orm_execute`` listener adds ``with_loader_criteria`` for every
+organization-owned model (``TenantOwned``) and every record shared between a
+client and a vendor (``SharedBetweenParties``), so no view has to remember a
+filter. It fails closed: without a current organization, a query of such a
+model raises, unless the caller says it works across tenants
+(``across_tenants()`` for CLI commands, jobs, login and token lookups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, TypeVar
+
+from flask import abort
+from sqlalchemy import ForeignKey, event, or_, select
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+from portal import db
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
+ACROSS_TENANTS = "relais_across_tenants"
+
+_current_organization_id: ContextVar[int | None] = ContextVar(
+    "relais_current_organization_id", default=None
+)
+
+T = TypeVar("T")
+
+
+class TenancyError(RuntimeError):
+    """A tenant-owned record was queried or created with no current organization."""
+
+
+def current_organization_id() -> int | None:
+    return _current_organization_id.get()
+
+
+def require_organization_id() -> int:
+    organization_id = _current_organization_id.get()
+    if organization_id is None:
+        raise TenancyError("no current organization: the tenancy wall refuses the query")
+    return organization_id
+
+
+@contextmanager
+def organization_context(organization_id: int | None) -> Iterator[None]:
+    """Act as ``organization_id`` for the duration of the block (CLI, jobs, tests)."""
+    token = _current_organization_id.set(organization_id)
+    try:
+        yield
+    finally:
+        _current_organization_id.reset(token)
+
+
+def set_current_organization(organization_id: int | None) -> None:
+    """Set the organization for the rest of this request (reset at its end)."""
+    _current_organization_id.set(organization_id)
+
+
+def across_tenants(statement: Select) -> Select:
+    """Mark a query as deliberately reading across organizations."""
+    return statement.execution_options(**{ACROSS_TENANTS: True})
+
+
+class TenantOwned:
+    """Mixin for records owned by one organization."""
+
+    @declared_attr
+    def organization_id(cls) -> Mapped[int]:
+        return mapped_column(
+            ForeignKey("organizations.id", ondelete="CASCADE"),
+            index=True,
+            default=require_organization_id,
+        )
+
+
+class SharedBetweenParties:
+    """Mixin for records shared by exactly two parties (contract, report, invoice).
+
+    The concrete model declares ``client_organization_id`` and
+    ``vendor_organization_id``; the wall lets either party see the record.
+    """
+
+    client_organization_id: Mapped[int]
+    vendor_organization_id: Mapped[int]
+
+
+def _is_walled(mapper) -> bool:
+    return issubclass(mapper.class_, TenantOwned | SharedBetweenParties)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_current_organization(state: ORMExecuteState) -> None:
+    if state.execution_options.get(ACROSS_TENANTS):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    # Lazy and column loads inherit the criteria of the query that loaded the
+    # parent (propagate_to_loaders), so they are not scoped a second time.
+    if state.is_column_load or state.is_relationship_load:
+        return
+    organization_id = current_organization_id()
+    if organization_id is None and any(_is_walled(mapper) for mapper in state.all_mappers):
+        raise TenancyError(
+            "query of an organization-owned record with no current organization; "
+            "use tenancy.across_tenants() where crossing tenants is intended"
+        )
+    criteria = [
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.organization_id == organization_id,
+            include_aliases=True,
+        )
+    ]
+    # The lambda is checked against the mixin itself, which has the columns
+    # only once a concrete shared model (contract, invoice…) exists.
+    if SharedBetweenParties.__subclasses__():
+        criteria.append(
+            with_loader_criteria(
+                SharedBetweenParties,
+                lambda cls: or_(
+                    cls.client_organization_id == organization_id,
+                    cls.vendor_organization_id == organization_id,
+                ),
+                include_aliases=True,
+            )
+        )
+    state.statement = state.statement.options(*criteria)
+
+
+def get_or_404(model: type[T], record_id: int) -> T:
+    """Load one record through the wall; a record outside it is a 404.
+
+    Never ``session.get``: it can answer from the identity map without SQL,
+    and so without the wall's criteria.
+    """
+    record = db.session.scalars(select(model).where(model.id == record_id)).one_or_none()
+    if record is None:
+        abort(404)
+    return record
+
+
+def child_or_404(parent: object, relationship: str, child_id: int):
+    """Load a child through its parent; a child of another parent is a 404."""
+    for child in getattr(parent, relationship):
+        if child.id == child_id:
+            return child
+    abort(404)

@@ -1,0 +1,176 @@
+"""Shared fixtures: one migrated database per test session, one rolled-back
+transaction per test, a client per role and side, and factories.
+
+``RELAIS_TEST_DATABASE`` picks the engine: ``sqlite`` (default) or
+``postgresql``, for which a fresh database is created and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from portal import create_app, db, mail, migrations, tenancy
+from portal.config import Settings
+from portal.extensions import limiter
+from tests import factories
+
+POSTGRES_SERVER = os.environ.get(
+    "RELAIS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"
+)
+
+
+def _database_backend() -> str:
+    return os.environ.get("RELAIS_TEST_DATABASE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if _database_backend() == "postgresql":
+        name = f"relais_test_{secrets.token_hex(6)}"
+        admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield f"{POSTGRES_SERVER}/{name}"
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'relais-test.sqlite3'}"
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server would.
+
+    The test itself holds an application context (for factories); without
+    this, Flask would reuse it for the request, and ``g`` (Flask-Login's
+    cached user, the current organization) would leak from one request to
+    the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Flask:
+    settings = Settings(
+        ENV="test",
+        DATABASE_URL=database_url,
+        INSTANCE_PATH=str(tmp_path_factory.mktemp("instance")),
+        BASE_URL="http://relais.test",
+        extra={"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None},
+    )
+    application = create_app(settings)
+    application.test_client_class = IsolatedClient
+    migrations.upgrade(application.extensions["relais_engine"])
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app) -> Iterator[None]:
+    """Run each test in a transaction that is rolled back at the end.
+
+    Views' commits become savepoint releases, so a test sees what a request
+    committed, and the next test starts from the migrated, empty database.
+    """
+    if "no_transaction" in request.keywords:
+        yield
+        return
+    engine = app.extensions["relais_engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    mail.outbox.clear()
+    limiter.reset()
+    try:
+        with app.app_context():
+            yield
+    finally:
+        db.session.remove()
+        db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        outer.rollback()
+        connection.close()
+        tenancy.set_current_organization(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make():
+    """The factories (``make.organization(...)``, ``make.member(...)``, …)."""
+    return factories
+
+
+@pytest.fixture
+def client_org(make):
+    return make.organization(name="Northwind Holdings", kind="client")
+
+
+@pytest.fixture
+def vendor_org(make):
+    return make.organization(name="Atlas Back Office", kind="vendor")
+
+
+@pytest.fixture
+def other_client_org(make):
+    return make.organization(name="Contoso Industries", kind="client")
+
+
+def _logged_in(app, user, organization):
+    test_client = app.test_client()
+    factories.log_in(test_client, user, organization)
+    return test_client
+
+
+@pytest.fixture
+def login(app):
+    """``login(user, organization)`` gives a test client logged in as that member."""
+
+    def _login(user, organization):
+        return _logged_in(app, user, organization)
+
+    return _login
+
+
+@pytest.fixture
+def client_admin(make, client_org):
+    return make.member(client_org, "admin", email="admin@northwind.test")
+
+
+@pytest.fixture
+def as_client_admin(login, client_admin, client_org):
+    return login(client_admin, client_org)
+
+
+@pytest.fixture
+def as_client_viewer(make, login, client_org):
+    return login(make.member(client_org, "viewer", email="viewer@northwind.test"), client_org)
+
+
+@pytest.fixture
+def as_client_finance(make, login, client_org):
+    return login(make.member(client_org, "finance", email="finance@northwind.test"), client_org)
+
+
+@pytest.fixture
+def as_vendor_admin(make, login, vendor_org):
+    return login(make.member(vendor_org, "admin", email="admin@atlas.test"), vendor_org)
+
+
+@pytest.fixture
+def as_other_client_admin(make, login, other_client_org):
+    return login(
+        make.member(other_client_org, "admin", email="admin@contoso.test"), other_client_org
+    )
