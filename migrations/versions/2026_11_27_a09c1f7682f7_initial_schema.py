@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5a1511d9e216
+Revision ID: a09c1f7682f7
 Revises:
-Create Date: 2026-11-27 03:41:40.261318
+Create Date: 2026-11-27 03:43:01.925736
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "5a1511d9e216"
+revision: str = "a09c1f7682f7"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
