@@ -40,6 +40,8 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+    # Alembic narrates every plugin it loads at INFO; only its warnings matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:
@@ -77,6 +79,7 @@ def register_security_headers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
+    from portal.api.tokens import tokens_bp as api_tokens_bp
     from portal.audit_log import bp as audit_log_bp
     from portal.auth import bp as auth_bp
     from portal.dashboard import bp as dashboard_bp
@@ -90,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(functions_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

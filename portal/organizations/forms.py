@@ -1,0 +1,85 @@
+"""Forms for organizations: their legal identity, members and invitations."""
+
+from __future__ import annotations
+
+import re
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+#: Currencies a back-office contract is realistically written in.
+CURRENCIES = ("EUR", "GBP", "USD", "CHF", "PLN", "RON", "MAD", "INR", "PHP", "SEK", "DKK")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166 country, named in the reader's language."""
+    locale = Locale.parse(str(get_locale()))
+    names = {
+        code: name
+        for code, name in locale.territories.items()
+        if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
+    }
+    return [("", ""), *sorted(names.items(), key=lambda item: item[1])]
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    locale = Locale.parse(str(get_locale()))
+    return [(code, f"{code} — {locale.currencies.get(code, code)}") for code in CURRENCIES]
+
+
+def _vat_number_matches_country(form, field) -> None:
+    # EU VAT numbers start with the country's prefix (Greece uses EL).
+    value = (field.data or "").replace(" ", "").upper()
+    field.data = value or None
+    if not value:
+        return
+    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*.]{2,13}", value):
+        raise ValidationError(
+            _l("Enter the VAT number with its country prefix, e.g. FR40303265045.")
+        )
+
+
+class OrganizationForm(FlaskForm):
+    """An organization's name, side and legal identity."""
+
+    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    kind = RadioField(
+        _l("This organization is"),
+        choices=[
+            ("client", _l("A client: we put back-office work out to providers")),
+            ("vendor", _l("A vendor: we deliver back-office services")),
+            ("both", _l("Both")),
+        ],
+        default="client",
+        validators=[DataRequired()],
+    )
+    legal_name = StringField(
+        _l("Legal name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("As registered, with the legal form, e.g. Northwind Holdings SAS."),
+    )
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    vat_number = StringField(
+        _l("VAT number"), validators=[Optional(), Length(max=32), _vat_number_matches_country]
+    )
+    registration_number = StringField(
+        _l("Company registration number"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("SIREN or SIRET in France; the trade register number elsewhere."),
+    )
+    address_line1 = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
+    address_line2 = StringField(_l("Address (continued)"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=20)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    default_currency = SelectField(_l("Default currency"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.default_currency.choices = currency_choices()
+        if not self.default_currency.data:
+            self.default_currency.data = "EUR"
