@@ -21,7 +21,7 @@ ASSETS_STAMP := $(VENDOR)/.stamp-assets
 # Use sudo only when we are not root and sudo exists (CI containers run as root).
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: venv assets translations chromium migrate demo run test lint bench clean distclean
+.PHONY: venv assets translations chromium migrate demo run test lint bench clean distclean i18n-extract
 
 # --- Python ------------------------------------------------------------------
 
@@ -121,3 +121,9 @@ clean:
 # Everything `make` can recreate, including the virtualenv.
 distclean: clean
 	rm -rf $(VENV)
+
+# --- Translations: after adding strings, extract them and merge into each .po ---
+
+i18n-extract: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

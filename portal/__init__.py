@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from portal.config import Settings
 
@@ -48,7 +50,16 @@ def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, limiter, login_manager
     from portal.i18n import select_locale, select_timezone
 
+    # CSRF is checked in a before-request step of our own so that the API (bearer
+    # tokens, no cookies) is exempt by path, matched route or not: an unknown
+    # API URL answers 404, not a CSRF error.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if app.config["WTF_CSRF_ENABLED"] and not request.path.startswith("/api/"):
+            csrf.protect()
     limiter.init_app(app)
     babel.init_app(
         app,
@@ -77,23 +88,32 @@ def register_security_headers(app: Flask) -> None:
     init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    from portal.api import bp as api_bp
-    from portal.api.tokens import tokens_bp as api_tokens_bp
-    from portal.audit_log import bp as audit_log_bp
-    from portal.auth import bp as auth_bp
-    from portal.dashboard import bp as dashboard_bp
-    from portal.functions import bp as functions_bp
-    from portal.notifications import bp as notifications_bp
-    from portal.organizations import bp as organizations_bp
+#: Packages with a blueprint ``bp``; their ``views`` and ``api`` modules attach
+#: routes when imported. Importing them here rather than at the bottom of each
+#: ``__init__`` keeps the packages free of import cycles.
+BLUEPRINT_PACKAGES = (
+    "portal.dashboard",
+    "portal.auth",
+    "portal.organizations",
+    "portal.functions",
+    "portal.notifications",
+    "portal.audit_log",
+)
 
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(organizations_bp)
-    app.register_blueprint(functions_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(audit_log_bp)
-    app.register_blueprint(api_tokens_bp)
+
+def register_blueprints(app: Flask) -> None:
+    for package in BLUEPRINT_PACKAGES:
+        for part in ("views", "api"):
+            if find_spec(f"{package}.{part}") is not None:
+                import_module(f"{package}.{part}")
+        app.register_blueprint(import_module(package).bp)
+    # The API blueprint last: every package's api module has added its routes by now.
+    import_module("portal.api.auth")  # the bearer-token hooks
+    import_module("portal.api.views")
+    from portal.api import bp as api_bp
+    from portal.api.tokens import tokens_bp
+
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -67,6 +67,6 @@ def record(
     )
     if organization_id is not None:
         event.organization_id = organization_id
-    db.session.add(event)
+    db.session.add(event)  # without organization_id, it takes the current one
     log.info("audit %s %s:%s by %s", action, event.target_type, event.target_id, event.actor_id)
     return event

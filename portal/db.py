@@ -7,10 +7,12 @@ otherwise, as Indico's request handler does.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import Flask, Response
+from flask import Flask, Response, has_app_context
+from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -48,8 +50,17 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def _session_scope() -> int:
+    """One session per application context: each request, CLI command or job."""
+    if has_app_context():
+        return id(app_ctx._get_current_object())
+    return threading.get_ident()
+
+
 #: The session every part of the portal uses; bound to the engine in ``init_app``.
-session: scoped_session = scoped_session(sessionmaker(expire_on_commit=False))
+session: scoped_session = scoped_session(
+    sessionmaker(expire_on_commit=False), scopefunc=_session_scope
+)
 
 
 def make_engine(url: str) -> Engine:

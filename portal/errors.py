@@ -18,7 +18,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if _wants_problem_json():
-            return problem_response(error.code or 500, detail=error.description)
+            response = problem_response(error.code or 500, detail=error.description)
+            # Allow (405) and other headers the error carries travel with the problem.
+            response.headers.extend(h for h in error.get_headers() if h[0] != "Content-Type")
+            return response
         if isinstance(error, CSRFError):
             message = _("The form expired or was sent twice. Please try again.")
         else:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
+from uuid import uuid4
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event
@@ -45,8 +48,13 @@ def deliver(message: EmailMessage) -> None:
         outbox.append(message)
         return
     if not config["MAIL_SERVER"]:
-        # Development: the console is the mail server.
+        # Development: the console is the mail server, and instance/mail/ keeps
+        # a copy so a link can be opened later (the browser journeys read it).
         print(f"\n----- e-mail -----\n{message}\n------------------\n", flush=True)
+        folder = Path(current_app.instance_path) / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        (folder / f"{stamp}-{uuid4().hex[:8]}.eml").write_bytes(bytes(message))
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"]:

@@ -100,6 +100,18 @@ class SharedBetweenParties:
     vendor_organization_id: Mapped[int]
 
 
+@event.listens_for(Session, "transient_to_pending")
+def _stamp_organization(_session: Session, instance: object) -> None:
+    """A new organization-owned record belongs to the organization it was added in.
+
+    Stamped when the record joins the session, not at flush, so a record
+    created inside ``organization_context`` keeps its organization whenever
+    the flush happens; with no current organization, adding it raises.
+    """
+    if isinstance(instance, TenantOwned) and instance.organization_id is None:
+        instance.organization_id = require_organization_id()
+
+
 def _is_walled(mapper) -> bool:
     return issubclass(mapper.class_, TenantOwned | SharedBetweenParties)
 

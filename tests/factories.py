@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from decimal import Decimal
 
@@ -23,6 +24,12 @@ from portal.tenancy import organization_context
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    # Argon2 is slow on purpose; hash each test password once per session.
+    return hash_password(password)
 
 
 def organization(name: str | None = None, kind: str = "client", **fields) -> Organization:
@@ -53,7 +60,7 @@ def user(email: str | None = None, password: str = PASSWORD, **fields) -> User:
     record = User(
         email=(email or f"user{number}@example.test").lower(),
         full_name=fields.pop("full_name", f"User {number}"),
-        password_hash=hash_password(password),
+        password_hash=_password_hash(password),
         **fields,
     )
     db.session.add(record)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("audit_log", __name__, url_prefix="/audit-log")
-
-from portal.audit_log import views  # noqa: E402,F401 - registers the routes

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
+from flask_login import current_user, login_user
 from sqlalchemy import select, update
 
 from portal import db
 from portal.db import utcnow
 from portal.models import User, UserSession
 from portal.tokens import new_token, token_hash
+
+#: How stale ``last_seen_at`` may get before a request refreshes it.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -51,9 +55,45 @@ def load_session_user(token: str) -> User | None:
     ).one_or_none()
     if row is None or _aware(row.expires_at) <= utcnow() or not row.user.is_active_account:
         return None
+    now = utcnow()
+    if _aware(row.last_seen_at) <= now - LAST_SEEN_RESOLUTION:
+        # At most one write a minute per session, not one per request.
+        row.last_seen_at = now
+        if has_request_context():
+            row.ip_address = request.remote_addr
     row.user.current_session_token = token
     g.user_session = row
     return row.user
+
+
+def log_in(user: User, organization_id: int | None, *, remember: bool = False) -> None:
+    """Start a new server-side session for ``user`` and put it in fresh cookies.
+
+    Whatever the browser held before (a session planted by someone else, the
+    previous login's token) is discarded: the Flask session is cleared and the
+    previous server-side session revoked, so no session fixation survives login.
+    """
+    previous = g.get("user_session") if current_user.is_authenticated else None
+    if previous is not None:
+        revoke_session(previous)
+    session.clear()
+    start_session(user, organization_id)
+    days = current_app.config["REMEMBER_COOKIE_DURATION_DAYS"]
+    login_user(user, remember=remember, duration=timedelta(days=days), fresh=True)
+
+
+def active_sessions(user_id: int) -> list[UserSession]:
+    """The user's live sessions, most recently seen first."""
+    statement = (
+        select(UserSession)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    )
+    return list(db.session.scalars(statement))
 
 
 def is_fresh(row: UserSession) -> bool:

@@ -1,8 +1,11 @@
-from flask import redirect, render_template, url_for
+from flask import g, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.dashboard import bp
-from portal.security import READ, requires
+from portal.audit_log.queries import latest_events, token_prefixes
+from portal.dashboard import bp, queries
+from portal.models import Role
+from portal.notifications.service import latest_notifications, safe_link
+from portal.security import READ, has_role, requires
 
 
 @bp.get("/")
@@ -15,4 +18,19 @@ def home():
 @bp.get("/dashboard")
 @requires(*READ)
 def index():
-    return render_template("dashboard/index.html")
+    organization = g.organization
+    is_admin = has_role(Role.ADMIN)
+    audit_events = latest_events() if is_admin else []
+    return render_template(
+        "dashboard/index.html",
+        organization=organization,
+        is_admin=is_admin,
+        baseline_totals=queries.baseline_totals() if organization.is_client else [],
+        member_count=queries.member_count(),
+        pending_invitations=queries.pending_invitation_count() if is_admin else 0,
+        notifications=latest_notifications(current_user.id),
+        audit_events=audit_events,
+        token_prefixes=token_prefixes(audit_events),
+        steps=queries.first_steps(is_client=organization.is_client) if is_admin else None,
+        safe_link=safe_link,
+    )

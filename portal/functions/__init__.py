@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("functions", __name__, url_prefix="/functions")
-
-from portal.functions import views  # noqa: E402,F401 - registers the routes

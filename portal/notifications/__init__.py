@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-from portal.notifications import views  # noqa: E402,F401 - registers the routes

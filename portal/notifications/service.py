@@ -1,15 +1,22 @@
-"""The one way to tell people something: an in-app notification plus an e-mail."""
+"""The one way to tell people something: an in-app notification plus an e-mail.
+
+A notification belongs to one user in one organization; reading it is the
+recipient's own business, so marking it read is not written to the audit log
+(it changes no organization data).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import db
+from portal.db import utcnow
 from portal.mail import send_email
 from portal.models import Notification, User
 
@@ -55,3 +62,50 @@ def unread_count(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
     return db.session.scalar(statement) or 0
+
+
+def notifications_of(user_id: int):
+    """The user's notifications in the current organization, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def latest_notifications(user_id: int, limit: int = 5) -> list[Notification]:
+    return list(db.session.scalars(notifications_of(user_id).limit(limit)))
+
+
+def mark_read(notification: Notification) -> None:
+    """Mark one of the user's notifications read (reading twice keeps the first time)."""
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        log.info("user %s read notification %s", notification.user_id, notification.id)
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread notification of the user in the current organization read."""
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    count = db.session.execute(statement).rowcount or 0
+    log.info("user %s marked %d notification(s) read", user_id, count)
+    return count
+
+
+def safe_link(link: str | None) -> str | None:
+    """The link if it stays inside the portal (a relative path), else None.
+
+    Links are written by the portal itself, but a notification must never turn
+    into an open redirect, so anything with a scheme or a host is refused.
+    """
+    if not link or not link.startswith("/") or link.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in link):
+        return None
+    return link

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("organizations", __name__)
-
-from portal.organizations import views  # noqa: E402,F401 - registers the routes

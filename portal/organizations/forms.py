@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 
 from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from portal.auth.passwords import password_problem
+from portal.i18n import LANGUAGES
+from portal.models import Role
+from portal.roles import role_choices
 
 #: Currencies a back-office contract is realistically written in.
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "PLN", "RON", "MAD", "INR", "PHP", "SEK", "DKK")
@@ -24,6 +31,10 @@ def country_choices() -> list[tuple[str, str]]:
         if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
     }
     return [("", ""), *sorted(names.items(), key=lambda item: item[1])]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(LANGUAGES.items())
 
 
 def currency_choices() -> list[tuple[str, str]]:
@@ -83,3 +94,79 @@ class OrganizationForm(FlaskForm):
         self.default_currency.choices = currency_choices()
         if not self.default_currency.data:
             self.default_currency.data = "EUR"
+
+
+def _email_address(form, field) -> None:
+    # Reserved domains (.test, .invalid) are refused only in production, so that
+    # demo data and tests can use them.
+    production = current_app.config["RELAIS_ENV"] == "production"
+    try:
+        validate_email(
+            field.data or "",
+            check_deliverability=False,
+            globally_deliverable=production,
+            test_environment=not production,
+        )
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("Enter a valid e-mail address.")) from exc
+
+
+class InvitationForm(FlaskForm):
+    """Who to invite, and with which role."""
+
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254), _email_address],
+        filters=[lambda value: value.strip().lower() if value else value],
+    )
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+        if not self.role.data:
+            self.role.data = Role.VIEWER.value
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class InvitationSignupForm(FlaskForm):
+    """The account of an invited person who has none yet; the e-mail is the invited one."""
+
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired()],
+        description=_l("At least 10 characters. A few unrelated words make a good password."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirmation = PasswordField(
+        _l("Confirm the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    locale = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._email = email
+        if not self.locale.data:
+            self.locale.data = str(get_locale() or "en")
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data or "", self._email)
+        if problem:
+            raise ValidationError(problem)

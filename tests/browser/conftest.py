@@ -83,6 +83,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 class LiveServer:
     url: str
     database_url: str
+    #: The server's instance folder; development mail lands in its mail/ folder.
+    instance_path: Path
+
+    def last_mail_to(self, address: str) -> str:
+        """The newest e-mail the portal sent to ``address``, as text."""
+        mails = sorted((self.instance_path / "mail").glob("*.eml"))
+        for path in reversed(mails):
+            text = path.read_text()
+            if f"To: {address}" in text:
+                return text
+        raise AssertionError(f"no e-mail to {address} in {self.instance_path / 'mail'}")
 
 
 def _free_port() -> int:
@@ -153,8 +164,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database_url = f"sqlite:///{database_file}"
 
     port = _free_port()
+    instance_path = tmp_path_factory.mktemp("browser-instance")
     command = [_python(), "-m", "tests.browser.serve"]
     command += ["--port", str(port), "--database-url", database_url]
+    command += ["--instance-path", str(instance_path)]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -169,7 +182,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             log = "\n".join(output.tail)
             status = "exited" if process.poll() is not None else "timed out"
             pytest.fail(f"live server {status} before printing READY:\n{log}")
-        yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
+        yield LiveServer(
+            url=f"http://127.0.0.1:{port}", database_url=database_url, instance_path=instance_path
+        )
     finally:
         process.terminate()
         try:

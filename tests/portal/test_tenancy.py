@@ -2,7 +2,6 @@
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
 
 from portal import db
 from portal.models import Department, Membership
@@ -47,9 +46,14 @@ def test_insert_takes_the_current_organization(client_org):
     assert department.organization_id == client_org.id
 
 
-def test_insert_without_organization_raises():
-    db.session.add(Department(name="Orphan"))
-    with pytest.raises(StatementError) as raised:
-        db.session.flush()
-    assert isinstance(raised.value.orig, TenancyError)
-    db.session.rollback()
+def test_adding_a_record_without_organization_raises():
+    with pytest.raises(TenancyError):
+        db.session.add(Department(name="Orphan"))
+
+
+def test_a_record_keeps_the_organization_it_was_added_in(client_org):
+    with organization_context(client_org.id):
+        department = Department(name="Added inside")
+        db.session.add(department)
+    db.session.flush()  # outside the context: the organization was stamped at add
+    assert department.organization_id == client_org.id

@@ -1,0 +1,89 @@
+"""How to make a record for each id that appears in a URL rule.
+
+The route-walking test (tests/test_route_walk.py) discovers every rule itself;
+for each ``<int:name>`` it needs a record of that kind owned by one
+organization. A new route whose id has no entry here fails that test, so a
+later package cannot add a route without proving it is walled.
+
+Each maker takes the factories module and the owning organization (a client
+and vendor at once, so that side-specific pages exist) and returns the id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from portal import db
+from portal.models import ApiToken, Invitation, Notification, Role
+from portal.tenancy import organization_context
+from portal.tokens import new_token, token_hash
+
+#: Departments and functions have names unique per organization, and the walk
+#: makes one record per rule.
+_unique = itertools.count(1)
+
+
+_numbers = itertools.count(1)
+
+
+def _membership(make, org) -> int:
+    person = make.user()
+    return make.add_membership(org, person, "procurement").id
+
+
+def _department(make, org) -> int:
+    return make.department(org, name=f"Walled department {next(_unique)}").id
+
+
+def _function(make, org) -> int:
+    return make.function(org, name=f"Walled function {next(_unique)}").id
+
+
+def _notification(make, org) -> int:
+    person = make.member(org, "viewer")
+    with organization_context(org.id):
+        record = Notification(user_id=person.id, kind="test", title="Walled", link=None)
+        db.session.add(record)
+        db.session.flush()
+    return record.id
+
+
+def _api_token(make, org) -> int:
+    with organization_context(org.id):
+        token = new_token("rls_")
+        record = ApiToken(
+            name="Walled", prefix=token[:12], token_hash=token_hash(token), role=Role.VIEWER
+        )
+        db.session.add(record)
+        db.session.flush()
+    return record.id
+
+
+def _invitation(make, org) -> int:
+    from datetime import timedelta
+
+    from portal.db import utcnow
+
+    with organization_context(org.id):
+        record = Invitation(
+            email="walled@example.test",
+            role=Role.VIEWER,
+            token_hash=token_hash(new_token()),
+            expires_at=utcnow() + timedelta(days=7),
+        )
+        db.session.add(record)
+        db.session.flush()
+    return record.id
+
+
+RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
+    "membership_id": _membership,
+    "department_id": _department,
+    "function_id": _function,
+    "notification_id": _notification,
+    "token_id": _api_token,
+    "invitation_id": _invitation,
+}
