@@ -8,6 +8,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Settings
 
@@ -25,6 +26,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings.flask_config(instance_path))
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a proxy, rate limits and session records need the client's
+        # address, not the proxy's; only the configured number of hops is trusted.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_logging(app)
     register_extensions(app)
     register_database(app)
@@ -60,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     def _check_csrf() -> None:
         if app.config["WTF_CSRF_ENABLED"] and not request.path.startswith("/api/"):
             csrf.protect()
+
     limiter.init_app(app)
     babel.init_app(
         app,

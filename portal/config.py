@@ -45,6 +45,8 @@ class Settings:
     #: A sensitive change (e-mail, role, payout account) needs a login this recent.
     FRESH_LOGIN_MINUTES: int = 15
     SESSION_LIFETIME_DAYS: int = 14
+    #: How many reverse proxies in front of the portal set X-Forwarded-*; 0 trusts none.
+    TRUSTED_PROXIES: int = 0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -63,6 +65,7 @@ class Settings:
             MAIL_PASSWORD=env.get("MAIL_PASSWORD", ""),
             MAIL_USE_TLS=_bool(env.get("MAIL_USE_TLS"), True),
             MAIL_DEFAULT_SENDER=env.get("MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER),
+            TRUSTED_PROXIES=int(env.get("RELAIS_TRUSTED_PROXIES", "0")),
         )
         settings.validate()
         return settings
@@ -105,6 +108,7 @@ class Settings:
             "MAIL_USE_TLS": self.MAIL_USE_TLS,
             "MAIL_DEFAULT_SENDER": self.MAIL_DEFAULT_SENDER,
             "LOGIN_RATE_LIMIT": self.LOGIN_RATE_LIMIT,
+            "TRUSTED_PROXIES": self.TRUSTED_PROXIES,
             "PASSWORD_RESET_MAX_AGE_MINUTES": self.PASSWORD_RESET_MAX_AGE_MINUTES,
             "INVITATION_MAX_AGE_DAYS": self.INVITATION_MAX_AGE_DAYS,
             "FRESH_LOGIN_MINUTES": self.FRESH_LOGIN_MINUTES,

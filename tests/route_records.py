@@ -12,7 +12,6 @@ and vendor at once, so that side-specific pages exist) and returns the id.
 from __future__ import annotations
 
 import itertools
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +23,6 @@ from portal.tokens import new_token, token_hash
 #: Departments and functions have names unique per organization, and the walk
 #: makes one record per rule.
 _unique = itertools.count(1)
-
-
-_numbers = itertools.count(1)
 
 
 def _membership(make, org) -> int:

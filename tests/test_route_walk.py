@@ -138,3 +138,36 @@ def test_every_page_without_arguments_renders_for_an_admin(app, make, login, own
             continue
         response = browser.get(rule.rule)
         assert response.status_code < 500, f"GET {rule.rule} gave {response.status_code}"
+
+
+def _token_for(org, role: str) -> str:
+    from portal import db
+    from portal.api.operations import TOKEN_PREFIX
+    from portal.models import ApiToken
+    from portal.tenancy import organization_context
+    from portal.tokens import new_token, token_hash
+
+    secret = TOKEN_PREFIX + new_token()
+    with organization_context(org.id):
+        db.session.add(
+            ApiToken(name=role, prefix=secret[:12], token_hash=token_hash(secret), role=Role(role))
+        )
+    return secret
+
+
+def test_the_api_answers_404_for_another_organizations_records(app, make, owner, intruder):
+    secret = _token_for(intruder, "admin")
+    api = app.test_client()
+    checked = 0
+    for rule in _rules(app):
+        names = _id_arguments(rule)
+        if not names or not rule.endpoint.startswith("api."):
+            continue
+        values = {name: RECORD_MAKERS[name](make, owner) for name in names}
+        url = _build(rule, values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = api.open(url, method=method, headers={"Authorization": f"Bearer {secret}"})
+            assert response.status_code == 404, f"{method} {url} gave {response.status_code}"
+            assert response.content_type == "application/problem+json"
+            checked += 1
+    assert checked > 0

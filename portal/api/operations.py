@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import func, select
+
 from portal import audit, db
 from portal.db import utcnow
 from portal.models import ApiToken, Role, User
@@ -18,14 +20,28 @@ SHOWN_PREFIX_LENGTH = 12
 AUDITED_FIELDS = ("name", "prefix", "role", "revoked_at")
 
 
+class TokenNameTaken(ValueError):
+    """An active token of the organization already has this name."""
+
+
 def create_api_token(actor: User, data: dict) -> tuple[ApiToken, str]:
     """Create a token in the current organization; return it with its secret.
 
     The secret is returned once, to be shown once: only its SHA-256 is kept.
+    Active tokens have distinct names, which also makes a form sent twice
+    (a double click, a reload of the answer) create one token, not two.
     """
+    name = data["name"].strip()
+    taken = db.session.scalar(
+        select(ApiToken.id).where(
+            func.lower(ApiToken.name) == name.lower(), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if taken is not None:
+        raise TokenNameTaken(name)
     secret = TOKEN_PREFIX + new_token()
     record = ApiToken(
-        name=data["name"].strip(),
+        name=name,
         role=Role(data["role"]),
         prefix=secret[:SHOWN_PREFIX_LENGTH],
         token_hash=token_hash(secret),

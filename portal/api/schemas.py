@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, fields, validate
 
-from portal.functions.baseline import baseline_of, round_money
+from portal.functions.baseline import baseline_of
 from portal.models import OrganizationKind, Role
+from portal.money import round_money
 from portal.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
 
 

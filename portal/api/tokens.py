@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from portal import tenancy
 from portal.api import queries
 from portal.api.forms import ApiTokenForm
-from portal.api.operations import create_api_token, revoke_api_token
+from portal.api.operations import TokenNameTaken, create_api_token, revoke_api_token
 from portal.models import ApiToken, Role
 from portal.pagination import paginate
 from portal.security import requires
@@ -33,7 +33,13 @@ def create():
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _render_index(form, 400)
-    record, secret = create_api_token(g.actor, form.data)
+    try:
+        record, secret = create_api_token(g.actor, form.data)
+    except TokenNameTaken:
+        form.name.errors.append(
+            _("An active token already has this name: revoke it or choose another name.")
+        )
+        return _render_index(form, 400)
     # Rendered in the POST's answer, never stored or redirected with, so the
     # secret exists only in this one response.
     response = make_response(

@@ -87,9 +87,6 @@ class SignupForm(_NewPasswordMixin, OrganizationForm):
     password, password_confirmation = _new_password_fields()
     locale = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
 
-    #: Rendered under these headings, in this order (the template walks them).
-    PERSON_FIELDS = ("full_name", "email", "password", "password_confirmation", "locale")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.locale.data:

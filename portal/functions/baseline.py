@@ -15,18 +15,12 @@ the unit cost is computed from the exact monthly cost, not from a rounded one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Protocol
 
-from babel.numbers import get_currency_precision
+from portal.money import round_money
 
 MONTHS_PER_YEAR = Decimal(12)
-
-
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Round half-up to the currency's minor unit (2 places for EUR, 0 for JPY)."""
-    exponent = Decimal(1).scaleb(-get_currency_precision(currency))
-    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
 def annual_people_cost(ftes: Decimal, annual_cost_per_fte: Decimal) -> Decimal:

@@ -93,3 +93,12 @@ def test_every_role_may_read(client, client_org, make_token):
         secret = make_token(client_org, role)
         for path in ("/api/v1/organization", "/api/v1/members", "/api/v1/functions"):
             assert client.get(path, headers=bearer(secret)).status_code == 200, (role, path)
+
+
+def test_an_endpoint_that_changes_data_cannot_be_open_to_viewers():
+    import pytest
+
+    from portal.api.endpoints import endpoint
+
+    with pytest.raises(ValueError, match="viewer never changes data"):
+        endpoint("POST", "/never", summary="never registered")

@@ -175,3 +175,21 @@ def test_tokens_are_found_across_tenants_only_through_the_hash(client_org, make_
     assert (
         db.session.scalars(tenancy.across_tenants(statement)).one().organization_id == client_org.id
     )
+
+
+def test_a_form_sent_twice_creates_one_token(as_client_admin, client_org):
+    org_id = client_org.id
+    assert _create(as_client_admin, name="Nightly export").status_code == 200
+    again = _create(as_client_admin, name="nightly export ")
+    assert again.status_code == 400
+    assert "An active token already has this name" in again.get_data(as_text=True)
+    assert [token.name for token in _tokens(org_id)] == ["Nightly export"]
+
+
+def test_a_revoked_tokens_name_can_be_used_again(as_client_admin, client_org):
+    org_id = client_org.id
+    _create(as_client_admin, name="ERP")
+    [first] = _tokens(org_id)
+    as_client_admin.post(f"/settings/api-tokens/{first.id}/revoke")
+    assert _create(as_client_admin, name="ERP").status_code == 200
+    assert len(_tokens(org_id)) == 2

@@ -1,0 +1,221 @@
+"""Benchmarks of the portal's list pages: time, SQL statements and memory.
+
+``make bench`` runs this against a fresh SQLite database (or ``DATABASE_URL``)
+filled with a large organization, and prints one line per page. Each page has
+a target; the script exits non-zero when one is missed. Figures, not unit
+tests: timing belongs here, never in the test suite.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import event, insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portal import create_app, db, migrations  # noqa: E402
+from portal.auth.passwords import hash_password  # noqa: E402
+from portal.auth.sessions import start_session  # noqa: E402
+from portal.config import Settings  # noqa: E402
+from portal.db import utcnow  # noqa: E402
+from portal.models import (  # noqa: E402
+    AuditEvent,
+    BackOfficeFunction,
+    Department,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
+from portal.tenancy import organization_context  # noqa: E402
+
+FUNCTIONS = 1_000
+DEPARTMENTS = 20
+MEMBERS = 500
+AUDIT_EVENTS = 20_000
+RUNS = 15
+
+#: page → (median milliseconds, peak MiB allocated while rendering it) not to exceed.
+TARGETS = {
+    "/functions/": (400, 40),
+    "/members": (150, 20),
+    "/audit-log/": (150, 20),
+    "/notifications/": (100, 20),
+    "/api/v1/functions?per_page=100": (150, 20),
+}
+
+
+def _fill(organization_id: int, hashed: str) -> User:
+    session = db.session
+    admin = User(email="bench-admin@example.com", full_name="Bench Admin", password_hash=hashed)
+    session.add(admin)
+    session.flush()
+    session.execute(
+        insert(User),
+        [
+            {"email": f"member{n}@example.com", "full_name": f"Member {n}", "password_hash": hashed}
+            for n in range(MEMBERS)
+        ],
+    )
+    user_ids = [admin.id, *range(admin.id + 1, admin.id + 1 + MEMBERS)]
+    session.execute(
+        insert(Membership),
+        [
+            {
+                "organization_id": organization_id,
+                "user_id": uid,
+                "role": Role.ADMIN if i == 0 else Role.VIEWER,
+            }
+            for i, uid in enumerate(user_ids)
+        ],
+    )
+    session.execute(
+        insert(Department),
+        [
+            {"organization_id": organization_id, "name": f"Department {n}"}
+            for n in range(DEPARTMENTS)
+        ],
+    )
+    first_department = session.scalar(
+        Department.__table__.select().with_only_columns(Department.id).order_by(Department.id)
+    )
+    session.execute(
+        insert(BackOfficeFunction),
+        [
+            {
+                "organization_id": organization_id,
+                "department_id": first_department + n % DEPARTMENTS,
+                "name": f"Function {n}",
+                "currency": "EUR" if n % 7 else "GBP",
+                "ftes": Decimal("12.5"),
+                "annual_cost_per_fte": Decimal("52000"),
+                "annual_overheads": Decimal("84000"),
+                "annual_facilities": Decimal("63000"),
+                "annual_technology": Decimal("48000"),
+                "annual_management": Decimal("110000"),
+                "monthly_volume": 12000,
+                "volume_unit": "supplier invoices",
+            }
+            for n in range(FUNCTIONS)
+        ],
+    )
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "organization_id": organization_id,
+                "occurred_at": utcnow(),
+                "actor_id": admin.id,
+                "action": "function.updated",
+                "target_type": "BackOfficeFunction",
+                "target_id": n,
+                "summary": f"Function {n % FUNCTIONS}",
+                "before": {"ftes": "12.00"},
+                "after": {"ftes": "12.50"},
+            }
+            for n in range(AUDIT_EVENTS)
+        ],
+    )
+    return admin
+
+
+def main() -> int:
+    import os
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+        app = create_app(
+            Settings(ENV="test", DATABASE_URL=url, INSTANCE_PATH=scratch, extra={"TESTING": True})
+        )
+        engine = app.extensions["relais_engine"]
+        migrations.upgrade(engine)
+        with app.app_context():
+            organization = Organization(
+                name="Bench Holdings",
+                slug="BENCH",
+                kind=OrganizationKind.CLIENT,
+                legal_name="Bench SA",
+                country="FR",
+                address_line1="1 rue",
+                postal_code="75001",
+                city="Paris",
+                default_currency="EUR",
+            )
+            db.session.add(organization)
+            db.session.flush()
+            started = time.perf_counter()
+            with organization_context(organization.id):
+                admin = _fill(organization.id, hash_password("bench-password"))
+            token = start_session(admin, organization.id)
+            db.session.commit()
+            print(
+                f"filled {FUNCTIONS} functions, {MEMBERS} members, {AUDIT_EVENTS} audit events "
+                f"in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
+            )
+
+        from portal.api.operations import TOKEN_PREFIX
+        from portal.models import ApiToken
+        from portal.tokens import new_token, token_hash
+
+        secret = TOKEN_PREFIX + new_token()
+        with app.app_context(), organization_context(organization.id):
+            db.session.add(
+                ApiToken(
+                    name="bench",
+                    prefix=secret[:12],
+                    token_hash=token_hash(secret),
+                    role=Role.VIEWER,
+                )
+            )
+            db.session.commit()
+
+        client = app.test_client()
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = token
+            flask_session["_fresh"] = True
+
+        statements = 0
+
+        def _count(*_args):
+            nonlocal statements
+            statements += 1
+
+        event.listen(engine, "before_cursor_execute", _count)
+        failures = 0
+        print(f"{'page':<34}{'median ms':>10}{'p95 ms':>9}{'SQL':>6}{'peak MiB':>10}   target")
+        for page, (target_ms, target_mib) in TARGETS.items():
+            headers = {"Authorization": f"Bearer {secret}"} if page.startswith("/api/") else {}
+            timings = []
+            for _ in range(RUNS):
+                statements = 0
+                started = time.perf_counter()
+                response = client.get(page, headers=headers)
+                timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{page} answered {response.status_code}")
+            tracemalloc.start()
+            client.get(page, headers=headers)
+            peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            median = statistics.median(timings)
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            ok = median <= target_ms and peak_mib <= target_mib
+            failures += not ok
+            print(
+                f"{page:<34}{median:>10.1f}{p95:>9.1f}{statements:>6}{peak_mib:>10.1f}   "
+                f"≤{target_ms} ms, ≤{target_mib} MiB {'ok' if ok else 'MISSED'}"
+            )
+        return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
