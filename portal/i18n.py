@@ -30,6 +30,11 @@ TIMEZONES = (
 )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name, as a language picker shows it."""
+    return list(LANGUAGES.items())
+
+
 def select_locale() -> str:
     if current_user and current_user.is_authenticated:
         return current_user.locale

@@ -15,7 +15,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, password_problem
-from portal.i18n import LANGUAGES, TIMEZONES
+from portal.i18n import TIMEZONES, language_choices
 from portal.organizations.forms import OrganizationForm
 
 
@@ -69,10 +69,6 @@ class _NewPasswordMixin:
         problem = password_problem(field.data or "", self.account_email())
         if problem:
             raise ValidationError(problem)
-
-
-def language_choices() -> list[tuple[str, str]]:
-    return list(LANGUAGES.items())
 
 
 class SignupForm(_NewPasswordMixin, OrganizationForm):

@@ -14,7 +14,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.passwords import password_problem
-from portal.i18n import LANGUAGES
+from portal.i18n import language_choices
 from portal.models import Role
 from portal.roles import role_choices
 
@@ -31,10 +31,6 @@ def country_choices() -> list[tuple[str, str]]:
         if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
     }
     return [("", ""), *sorted(names.items(), key=lambda item: item[1])]
-
-
-def language_choices() -> list[tuple[str, str]]:
-    return list(LANGUAGES.items())
 
 
 def currency_choices() -> list[tuple[str, str]]:
