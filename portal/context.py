@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import db, tenancy
 from portal.auth.sessions import load_session_user
@@ -22,7 +23,8 @@ def memberships_of(user_id: int) -> list[Membership]:
     """Every membership of a user, across organizations (for the switcher)."""
     statement = (
         select(Membership)
-        .join(Organization, Organization.id == Membership.organization_id)
+        .join(Membership.organization)
+        .options(contains_eager(Membership.organization))
         .where(Membership.user_id == user_id)
         .order_by(Organization.name)
     )
@@ -30,8 +32,10 @@ def memberships_of(user_id: int) -> list[Membership]:
 
 
 def membership_in(user_id: int, organization_id: int) -> Membership | None:
-    statement = select(Membership).where(
-        Membership.user_id == user_id, Membership.organization_id == organization_id
+    statement = (
+        select(Membership)
+        .options(joinedload(Membership.organization))
+        .where(Membership.user_id == user_id, Membership.organization_id == organization_id)
     )
     return db.session.scalars(tenancy.across_tenants(statement)).one_or_none()
 

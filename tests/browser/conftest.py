@@ -16,6 +16,8 @@ test process, on purpose:
   so neither can leak into the other, and each xdist worker gets its own.
 """
 
+import email
+import email.policy
 import os
 import queue
 import re
@@ -24,6 +26,7 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from psycopg import sql
 
 HERE = Path(__file__).resolve().parent
@@ -87,13 +90,22 @@ class LiveServer:
     instance_path: Path
 
     def last_mail_to(self, address: str) -> str:
-        """The newest e-mail the portal sent to ``address``, as text."""
-        mails = sorted((self.instance_path / "mail").glob("*.eml"))
-        for path in reversed(mails):
-            text = path.read_text()
-            if f"To: {address}" in text:
-                return text
-        raise AssertionError(f"no e-mail to {address} in {self.instance_path / 'mail'}")
+        """The body of the newest e-mail the portal sent to ``address``, decoded to text.
+
+        The server writes each message after the request's commit and before the
+        response leaves, so the mail of a request the browser saw answered is
+        already on disk. Bodies may be quoted-printable or base64 (non-ASCII
+        names, long lines): parse the message rather than search its raw bytes.
+        """
+        folder = self.instance_path / "mail"
+        wanted = address.strip().lower()
+        # File names start with a microsecond UTC stamp: name order is sending order.
+        for path in sorted(folder.glob("*.eml"), reverse=True):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            recipients = {recipient.addr_spec.lower() for recipient in message["To"].addresses}
+            if wanted in recipients:
+                return message.get_body(preferencelist=("plain",)).get_content()
+        raise AssertionError(f"no e-mail to {address} in {folder}")
 
 
 def _free_port() -> int:
@@ -204,7 +216,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            # Playwright turns the back/forward cache off; people's browsers have it
+            # on, and it decides what the Back button shows after logging out.
+            ignore_default_args=["--disable-back-forward-cache"],
         )
         yield browser
         browser.close()
@@ -233,3 +250,69 @@ def page(
             page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     finally:
         context.close()
+
+
+# --- People ----------------------------------------------------------------------
+
+#: The password of every demo account (portal/demo.py).
+DEMO_PASSWORD = "relais-demo-2026"
+
+
+@dataclass(frozen=True)
+class Client:
+    """A person who signed up, with the client organization they created."""
+
+    full_name: str
+    email: str
+    password: str
+    organization: str
+
+
+def unique_email(who: str) -> str:
+    """An address no other test (nor a rerun on the same server) uses."""
+    return f"{who}-{uuid.uuid4().hex[:12]}@example.test"
+
+
+def fill_signup_form(page: Page, client: Client, *, confirmation: str | None = None) -> None:
+    """Fill /signup: the person, then a French client organization's legal identity."""
+    page.get_by_label("Full name").fill(client.full_name)
+    page.get_by_label("E-mail").fill(client.email)
+    page.get_by_label("Password", exact=True).fill(client.password)
+    page.get_by_label("Confirm the password").fill(
+        client.password if confirmation is None else confirmation
+    )
+    page.get_by_label("Organization name").fill(client.organization)
+    page.get_by_label("A client: we put back-office work out to providers").check()
+    page.get_by_label("Legal name").fill(f"{client.organization} SAS")
+    page.get_by_label("Country").select_option(label="France")
+    page.get_by_label("VAT number").fill("FR40303265045")
+    page.get_by_label("Company registration number").fill("303265045")
+    page.get_by_label("Address", exact=True).fill("12 rue de la Chaussée d'Antin")
+    page.get_by_label("Postal code").fill("75009")
+    page.get_by_label("City").fill("Paris")
+    page.get_by_label("Default currency").select_option("EUR")
+
+
+def sign_up_client(page: Page, who: str = "client") -> Client:
+    """Sign up through /signup; the browser is then logged in, on the new organization."""
+    suffix = uuid.uuid4().hex[:8]
+    client = Client(
+        full_name="Hélène Rousseau",
+        email=unique_email(who),
+        password="correct horse battery staple",
+        organization=f"Rousseau Industrie {suffix}",
+    )
+    page.goto("/signup")
+    fill_signup_form(page, client)
+    page.get_by_role("button", name="Create the account").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page.get_by_test_id("current-organization")).to_have_text(client.organization)
+    return client
+
+
+def log_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
