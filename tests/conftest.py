@@ -67,14 +67,29 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+def _redis_settings() -> tuple[str, dict]:
+    """The PostgreSQL run also takes the scale-out path: rate limits in Redis.
+
+    Each run (and each xdist worker) gets its own key prefix, so resetting the
+    limits between tests never touches another run's keys.
+    """
+    if _database_backend() != "postgresql":
+        return "", {}
+    url = os.environ.get("RELAIS_TEST_REDIS", "redis://127.0.0.1:6379/15")
+    prefix = f"relais-test-{secrets.token_hex(6)}"
+    return url, {"RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix}}
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory) -> Flask:
+    redis_url, redis_options = _redis_settings()
     settings = Settings(
         ENV="test",
         DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
         INSTANCE_PATH=str(tmp_path_factory.mktemp("instance")),
         BASE_URL="http://relais.test",
-        extra={"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None},
+        extra={"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None, **redis_options},
     )
     application = create_app(settings)
     application.test_client_class = IsolatedClient
