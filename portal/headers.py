@@ -7,7 +7,8 @@ easier to audit when it reads as one table.
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,6 +37,14 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        # Pages behind a login must not come back from the browser's cache (the
+        # Back button after logout) or sit in a shared proxy's cache.
+        if (
+            request.endpoint != "static"
+            and "Cache-Control" not in response.headers
+            and current_user.is_authenticated
+        ):
+            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

@@ -68,15 +68,24 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = SignupForm()
+    taken_message = _("An account already uses this e-mail address.")
     if form.validate_on_submit():
         try:
             user, organization = operations.sign_up(form.data)
         except operations.EmailTaken:
-            form.email.errors.append(_("An account already uses this e-mail address."))
+            form.email.errors.append(taken_message)
         else:
             log_in(user, organization.id)
             flash(_("Welcome to Relais. Your organization is ready."), "success")
             return redirect(url_for("dashboard.index"))
+    elif (
+        form.is_submitted()
+        and not form.email.errors
+        and queries.user_by_email(form.email.data or "") is not None
+    ):
+        # Every error at once: a taken address is named even while other
+        # fields are wrong, rather than on the next attempt.
+        form.email.errors.append(taken_message)
     return render_template("auth/signup.html", form=form), _invalid_post_status()
 
 

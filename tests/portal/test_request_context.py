@@ -19,3 +19,9 @@ def test_security_headers_are_set(as_client_admin):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_behind_the_login_are_never_cached(as_client_admin, client):
+    assert as_client_admin.get("/dashboard").headers["Cache-Control"] == "no-store"
+    # Static files and public pages stay cacheable.
+    assert client.get("/login").headers.get("Cache-Control") != "no-store"

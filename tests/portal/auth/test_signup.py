@@ -88,3 +88,15 @@ def test_signup_page_renders_both_sections(client):
     page = client.get("/signup").get_data(as_text=True)
     assert "Your organization" in page and 'name="legal_name"' in page
     assert 'name="password_confirmation"' in page
+
+
+def test_a_taken_email_is_named_even_when_other_fields_are_wrong(client, make, client_org):
+    make.member(client_org, "admin", email="taken@example.com")
+    response = client.post(
+        "/signup",
+        data={"email": "taken@example.com", "full_name": "Someone", "password": "short"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "An account already uses this e-mail address." in html
+    assert "Use at least 10 characters." in html
