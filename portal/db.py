@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask import Flask, Response, has_app_context
 from flask.globals import app_ctx
-from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
+from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -37,11 +37,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in time, always handed back timezone-aware in UTC.
+
+    PostgreSQL keeps the zone; SQLite stores text without it and would hand
+    back naive datetimes that cannot be compared with ``utcnow()``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use portal.db.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         Decimal: Numeric(14, 2),
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
     }
 
 

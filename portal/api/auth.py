@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
@@ -55,11 +55,6 @@ def bearer_token() -> str | None:
     return credentials
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _unauthorized(detail: str, error: str | None = None):
     response = problem_response(401, detail)
     response.headers["WWW-Authenticate"] = f'{REALM}, error="{error}"' if error else REALM
@@ -94,7 +89,7 @@ def authenticate():
         select(Organization).where(Organization.id == record.organization_id)
     ).one()
     now = utcnow()
-    if record.last_used_at is None or _aware(record.last_used_at) <= now - LAST_USED_RESOLUTION:
+    if record.last_used_at is None or record.last_used_at <= now - LAST_USED_RESOLUTION:
         record.last_used_at = now
     g.api_token = record
     g.organization = organization

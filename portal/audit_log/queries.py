@@ -120,11 +120,6 @@ def changes(before: dict | None, after: dict | None) -> list[Change]:
     ]
 
 
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were stored in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 CSV_COLUMNS = (
     "occurred_at",
     "actor_email",
@@ -159,7 +154,7 @@ def csv_rows(
     statement = events(filters).execution_options(yield_per=batch_size)
     for event in (session or db.session).scalars(statement):
         row = [
-            as_utc(event.occurred_at).isoformat(timespec="seconds"),
+            event.occurred_at.isoformat(timespec="seconds"),
             event.actor.email if event.actor else "",
             event.action,
             event.target_type,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy import select
 
 from portal import db
@@ -26,7 +24,4 @@ def usable_reset_token(token: str) -> PasswordResetToken | None:
     ).one_or_none()
     if record is None or record.used_at is not None or not record.user.is_active_account:
         return None
-    expires_at = record.expires_at
-    if expires_at.tzinfo is None:  # SQLite hands back naive UTC datetimes
-        expires_at = expires_at.replace(tzinfo=UTC)
-    return record if expires_at > utcnow() else None
+    return record if record.expires_at > utcnow() else None

@@ -7,7 +7,7 @@ organization revokes rows, so a replayed old cookie is refused.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user
@@ -20,11 +20,6 @@ from portal.tokens import new_token, token_hash
 
 #: How stale ``last_seen_at`` may get before a request refreshes it.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def start_session(user: User, organization_id: int | None) -> str:
@@ -53,10 +48,10 @@ def load_session_user(token: str) -> User | None:
             UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None)
         )
     ).one_or_none()
-    if row is None or _aware(row.expires_at) <= utcnow() or not row.user.is_active_account:
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active_account:
         return None
     now = utcnow()
-    if _aware(row.last_seen_at) <= now - LAST_SEEN_RESOLUTION:
+    if row.last_seen_at <= now - LAST_SEEN_RESOLUTION:
         # At most one write a minute per session, not one per request.
         row.last_seen_at = now
         if has_request_context():
@@ -98,7 +93,7 @@ def active_sessions(user_id: int) -> list[UserSession]:
 
 def is_fresh(row: UserSession) -> bool:
     minutes = current_app.config["FRESH_LOGIN_MINUTES"]
-    return _aware(row.authenticated_at) >= utcnow() - timedelta(minutes=minutes)
+    return row.authenticated_at >= utcnow() - timedelta(minutes=minutes)
 
 
 def revoke_session(row: UserSession) -> None:

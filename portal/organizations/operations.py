@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -124,11 +124,6 @@ class MembershipRuleError(Exception):
 
 class LastAdminError(MembershipRuleError):
     """The change would leave the organization without an administrator."""
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _locked_admin_ids(organization_id: int) -> list[int]:
@@ -291,7 +286,7 @@ def invitation_is_usable(invitation: Invitation | None) -> bool:
         invitation is not None
         and invitation.accepted_at is None
         and invitation.revoked_at is None
-        and _aware(invitation.expires_at) > utcnow()
+        and invitation.expires_at > utcnow()
     )
 
 

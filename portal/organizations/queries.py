@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -78,10 +76,7 @@ def invitation_status(invitation: Invitation | None) -> str:
         return "revoked"
     if invitation.accepted_at is not None:
         return "accepted"
-    expires_at = invitation.expires_at
-    if expires_at.tzinfo is None:  # SQLite hands back naive UTC datetimes
-        expires_at = expires_at.replace(tzinfo=UTC)
-    return "expired" if expires_at <= utcnow() else "pending"
+    return "expired" if invitation.expires_at <= utcnow() else "pending"
 
 
 def user_with_email(email: str) -> User | None:
