@@ -27,9 +27,9 @@ SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -r requirements-dev.txt
+	$(BIN)/pip install -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # --- Front-end assets (vendored from npm, never from a CDN) ------------------
