@@ -7,7 +7,7 @@ from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Settings
@@ -34,8 +34,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_database(app)
+    register_input_checks(app)
     register_request_context(app)
     register_security_headers(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -83,6 +85,17 @@ def register_database(app: Flask) -> None:
     db.init_app(app)
 
 
+def register_input_checks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # PostgreSQL cannot store or compare text holding U+0000, and no one
+        # types it: a form or query string carrying one is a bad request, not
+        # a server error (SQLite would even store it).
+        values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        if any("\x00" in key or "\x00" in value for key, value in values):
+            abort(400)
+
+
 def register_request_context(app: Flask) -> None:
     from portal.context import init_app
 
@@ -93,6 +106,26 @@ def register_security_headers(app: Flask) -> None:
     from portal.headers import init_app
 
     init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    from portal.db import MAX_ID
+
+    class RecordIdConverter(IntegerConverter):
+        """``<int:…>`` that does not match past what an id column holds.
+
+        ``/functions/99999999999999999999`` is then a plain 404, instead of an
+        integer the database refuses (a 500 on PostgreSQL and SQLite alike).
+        """
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    # Before the blueprints: each rule takes its converters when it is added.
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 #: Packages with a blueprint ``bp``; their ``views`` and ``api`` modules attach

@@ -33,6 +33,11 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest id an ``Integer`` primary key holds on every database (32-bit
+#: signed on PostgreSQL): a larger one names no record, it is not a query.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -28,7 +28,10 @@ def build_message(to: str, subject: str, text: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    # A subject is one line: names typed by people (an organization's, a
+    # member's) end up in it, and a line break there is refused by the e-mail
+    # library (it would otherwise be a header injection).
+    message["Subject"] = " ".join(subject.split())
     message.set_content(text)
     return message
 

@@ -13,6 +13,9 @@ from portal import db
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+#: No list has this many pages; a larger number from the query string would
+#: make an offset the database cannot hold (``?page=99999999999999999999``).
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Page:
 def paginate(statement: Select, number: int | None = 1, per_page: int | None = None) -> Page:
     """Run ``statement`` for one page; ``number`` past the end gives an empty page."""
     per_page = min(max(per_page or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)
-    number = max(number or 1, 1)
+    number = min(max(number or 1, 1), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = list(db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)))
     return Page(items=items, number=number, per_page=per_page, total=total or 0)

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from portal.models import Role
 from tests.route_records import RECORD_MAKERS
@@ -29,7 +30,8 @@ def _id_arguments(rule) -> list[str]:
     return [
         name
         for name, converter in rule._converters.items()
-        if converter.__class__.__name__ == "IntegerConverter"
+        # The app's own ``int`` converter is a bounded IntegerConverter.
+        if isinstance(converter, IntegerConverter)
     ]
 
 

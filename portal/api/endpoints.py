@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Response, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -86,8 +87,13 @@ def _load_body(schema: Schema) -> dict:
 
 
 def _page_url(number: int, per_page: int) -> str:
-    args = {**request.args.to_dict(), "page": number, "per_page": per_page}
-    return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+    # The query string is appended, not passed to url_for: a client's
+    # ``?_external=``, ``?_anchor=`` or ``?endpoint=`` would be read as
+    # url_for's own arguments (a 500, or a fragment in every link).
+    args = request.args.copy()
+    args["page"], args["per_page"] = str(number), str(per_page)
+    base = url_for(request.endpoint, **(request.view_args or {}), _external=True)
+    return f"{base}?{urlencode(list(args.items(multi=True)))}"
 
 
 def paginated_response(statement: Select, schema: Schema, page: int, per_page: int):

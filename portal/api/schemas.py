@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from portal.functions.baseline import baseline_of
 from portal.models import OrganizationKind, Role
 from portal.money import round_money
-from portal.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from portal.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 
 class ProblemSchema(Schema):
@@ -43,7 +43,9 @@ class ValidationProblemSchema(ProblemSchema):
 class PageQuerySchema(Schema):
     page = fields.Integer(
         load_default=1,
-        validate=validate.Range(min=1),
+        # Refused past MAX_PAGE, as per_page is past its maximum, rather than
+        # answered for a page other than the one asked for.
+        validate=validate.Range(min=1, max=MAX_PAGE),
         metadata={"description": "Page number, from 1."},
     )
     per_page = fields.Integer(

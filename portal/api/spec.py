@@ -25,6 +25,7 @@ from portal.api.schemas import (
     ProblemSchema,
     ValidationProblemSchema,
 )
+from portal.db import MAX_ID
 from portal.security import READ
 
 OPENAPI_VERSION = "3.1.0"
@@ -41,7 +42,12 @@ DESCRIPTION = (
 _RULE_ARGUMENT = re.compile(
     r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
-_CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+#: ``<int:…>`` matches no id past MAX_ID (the app's int converter), so the
+#: document gives that bound too.
+_CONVERTER_TYPES = {
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    "float": {"type": "number"},
+}
 
 _ERROR_DESCRIPTIONS = {
     "400": "The request is malformed.",

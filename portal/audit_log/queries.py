@@ -36,9 +36,19 @@ def day_start_utc(day: date, zone: str) -> datetime:
 def period_in_utc(
     first_day: date | None, last_day: date | None, zone: str
 ) -> tuple[datetime | None, datetime | None]:
-    """Turn a range of whole days in the reader's zone into [since, until) in UTC."""
-    since = day_start_utc(first_day, zone) if first_day else None
-    until = day_start_utc(last_day + timedelta(days=1), zone) if last_day else None
+    """Turn a range of whole days in the reader's zone into [since, until) in UTC.
+
+    A day at the very edge of the calendar (0001-01-01, 9999-12-31) has no
+    instant on the other side of it: the period is simply open at that end.
+    """
+    try:
+        since = day_start_utc(first_day, zone) if first_day else None
+    except OverflowError:
+        since = None
+    try:
+        until = day_start_utc(last_day + timedelta(days=1), zone) if last_day else None
+    except OverflowError:
+        until = None
     return since, until
 
 

@@ -64,6 +64,8 @@ def _user():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+# Sign-up names a taken address: without a limit it would list who has an account.
+@limiter.limit(_attempt_limit, methods=["POST"], deduct_when=_failed)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))

@@ -44,30 +44,6 @@ def invitation_by_token(token: str) -> Invitation | None:
     return db.session.scalars(tenancy.across_tenants(statement)).one_or_none()
 
 
-def invitations_addressed_to(email: str) -> list[Invitation]:
-    """Usable invitations to ``email`` from every organization (for the chooser)."""
-    statement = (
-        select(Invitation)
-        .options(joinedload(Invitation.organization), joinedload(Invitation.invited_by))
-        .where(
-            Invitation.email == email.lower(),
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-        .order_by(Invitation.created_at.desc())
-    )
-    return list(db.session.scalars(tenancy.across_tenants(statement)).unique())
-
-
-def invitation_addressed_to(invitation_id: int, email: str) -> Invitation | None:
-    """One invitation, only if it is addressed to ``email``; others do not exist for them."""
-    statement = select(Invitation).where(
-        Invitation.id == invitation_id, Invitation.email == email.lower()
-    )
-    return db.session.scalars(tenancy.across_tenants(statement)).one_or_none()
-
-
 def invitation_status(invitation: Invitation | None) -> str:
     """``unknown``, ``revoked``, ``accepted``, ``expired`` or ``pending``."""
     if invitation is None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal import context, tenancy
 from portal.auth.decorators import fresh_login_required, personal_login_required
 from portal.auth.sessions import log_in
+from portal.db import MAX_ID
 from portal.models import Invitation, Membership, Role
 from portal.organizations import bp, operations, queries
 from portal.organizations.forms import (
@@ -29,7 +30,9 @@ from portal.security import READ, has_role, requires
 def switch():
     organization_id = request.form.get("organization_id", type=int)
     membership = (
-        context.membership_in(current_user.id, organization_id) if organization_id else None
+        context.membership_in(current_user.id, organization_id)
+        if organization_id and 0 < organization_id <= MAX_ID
+        else None
     )
     if membership is None:
         abort(404)
@@ -41,25 +44,11 @@ def switch():
 @bp.get("/organizations/choose")
 @personal_login_required
 def choose():
-    return render_template(
-        "organizations/choose.html",
-        invitations=queries.invitations_addressed_to(current_user.email),
-    )
-
-
-@bp.post("/organizations/invitations/<int:invitation_id>/accept")
-@personal_login_required
-def accept_invitation_by_id(invitation_id: int):
-    invitation = queries.invitation_addressed_to(invitation_id, current_user.email)
-    if invitation is None:
-        abort(404)
-    try:
-        operations.accept_invitation(current_user, invitation, g.user_session)
-    except MembershipRuleError as refusal:
-        flash(refusal.message, "error")
-        return redirect(url_for("organizations.choose"))
-    flash(_("Welcome to %(name)s.", name=invitation.organization.name), "success")
-    return redirect(url_for("dashboard.index"))
+    # Pending invitations are not listed here: the e-mailed link is what proves
+    # the address is the person's own, since addresses are not verified at
+    # sign-up. Listing (and accepting) by address would let anyone who signs
+    # up with an invited address join in its owner's place.
+    return render_template("organizations/choose.html")
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
