@@ -16,7 +16,14 @@ from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select or radio options from ``(value, label)`` pairs (WTForms 3.3's form)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
 

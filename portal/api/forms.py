@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import choices
 from portal.models import Role
 from portal.roles import role_choices
 
@@ -26,4 +27,4 @@ class ApiTokenForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = choices(role_choices())

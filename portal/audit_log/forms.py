@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.forms import choices
+
 
 class AuditFilterForm(FlaskForm):
     class Meta:
@@ -21,11 +23,13 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, actions=(), target_types=(), members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [("", _l("All actions"))] + [(a, a) for a in actions]
-        self.target_type.choices = [("", _l("All record types"))] + [(t, t) for t in target_types]
-        self.actor.choices = [("", _l("Everyone"))] + [
-            (str(user.id), user.full_name) for user in members
-        ]
+        self.action.choices = choices([("", _l("All actions")), *((a, a) for a in actions)])
+        self.target_type.choices = choices(
+            [("", _l("All record types")), *((t, t) for t in target_types)]
+        )
+        self.actor.choices = choices(
+            [("", _l("Everyone")), *((str(user.id), user.full_name) for user in members)]
+        )
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -15,6 +15,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, password_problem
+from portal.forms import choices
 from portal.i18n import TIMEZONES, language_choices
 from portal.organizations.forms import OrganizationForm
 
@@ -81,7 +82,9 @@ class SignupForm(_NewPasswordMixin, OrganizationForm):
     )
     email = _email_field()
     password, password_confirmation = _new_password_fields()
-    locale = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
+    locale = SelectField(
+        _l("Language"), choices=choices(language_choices()), validators=[DataRequired()]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,10 +126,12 @@ class ProfileForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "name"},
     )
-    locale = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
+    locale = SelectField(
+        _l("Language"), choices=choices(language_choices()), validators=[DataRequired()]
+    )
     timezone = SelectField(
         _l("Time zone"),
-        choices=[(zone, zone.replace("_", " ")) for zone in TIMEZONES],
+        choices=choices((zone, zone.replace("_", " ")) for zone in TIMEZONES),
         validators=[DataRequired()],
         description=_l("Dates and times are shown in this zone."),
     )

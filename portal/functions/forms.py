@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from portal.forms import LocalizedDecimalField, LocalizedIntegerField
+from portal.forms import LocalizedDecimalField, LocalizedIntegerField, choices
 from portal.functions.catalogue import catalogue_choices
 from portal.models import Department, User
 from portal.organizations.forms import currency_choices
@@ -36,9 +36,12 @@ class DepartmentForm(FlaskForm):
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.manager_id.choices = [("", _l("No manager"))] + [
-            (str(person.id), f"{person.full_name} ({person.email})") for person in members
-        ]
+        self.manager_id.choices = choices(
+            [
+                ("", _l("No manager")),
+                *((str(person.id), f"{person.full_name} ({person.email})") for person in members),
+            ]
+        )
 
 
 def _amount(label, description=None, places: int = 2):
@@ -81,10 +84,10 @@ class FunctionForm(FlaskForm):
 
     def __init__(self, *args, departments: list[Department], default_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.catalogue_key.choices = [("", _l("Custom function")), *catalogue_choices()]
-        self.department_id.choices = [("", "")] + [
-            (str(department.id), department.name) for department in departments
-        ]
-        self.currency.choices = currency_choices()
+        self.catalogue_key.choices = choices([("", _l("Custom function")), *catalogue_choices()])
+        self.department_id.choices = choices(
+            [("", ""), *((str(department.id), department.name) for department in departments)]
+        )
+        self.currency.choices = choices(currency_choices())
         if not self.currency.data:
             self.currency.data = default_currency

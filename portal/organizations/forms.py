@@ -14,6 +14,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.passwords import password_problem
+from portal.forms import choices
 from portal.i18n import language_choices
 from portal.models import Role
 from portal.roles import role_choices
@@ -56,11 +57,13 @@ class OrganizationForm(FlaskForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     kind = RadioField(
         _l("This organization is"),
-        choices=[
-            ("client", _l("A client: we put back-office work out to providers")),
-            ("vendor", _l("A vendor: we deliver back-office services")),
-            ("both", _l("Both")),
-        ],
+        choices=choices(
+            [
+                ("client", _l("A client: we put back-office work out to providers")),
+                ("vendor", _l("A vendor: we deliver back-office services")),
+                ("both", _l("Both")),
+            ]
+        ),
         default="client",
         validators=[DataRequired()],
     )
@@ -86,8 +89,8 @@ class OrganizationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
-        self.default_currency.choices = currency_choices()
+        self.country.choices = choices(country_choices())
+        self.default_currency.choices = choices(currency_choices())
         if not self.default_currency.data:
             self.default_currency.data = "EUR"
 
@@ -119,7 +122,7 @@ class InvitationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = choices(role_choices())
         if not self.role.data:
             self.role.data = Role.VIEWER.value
 
@@ -129,7 +132,7 @@ class RoleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = choices(role_choices())
 
 
 class InvitationSignupForm(FlaskForm):
@@ -154,7 +157,9 @@ class InvitationSignupForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
-    locale = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
+    locale = SelectField(
+        _l("Language"), choices=choices(language_choices()), validators=[DataRequired()]
+    )
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
