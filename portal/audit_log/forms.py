@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.audit_log.labels import action_label, target_label
 from portal.forms import choices
 
 
@@ -23,9 +24,11 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, actions=(), target_types=(), members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = choices([("", _l("All actions")), *((a, a) for a in actions)])
+        self.action.choices = choices(
+            [("", _l("All actions")), *((a, action_label(a)) for a in actions)]
+        )
         self.target_type.choices = choices(
-            [("", _l("All record types")), *((t, t) for t in target_types)]
+            [("", _l("All record types")), *((t, target_label(t)) for t in target_types)]
         )
         self.actor.choices = choices(
             [("", _l("Everyone")), *((str(user.id), user.full_name) for user in members)]

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import db, tenancy
 from portal.audit_log import bp, queries
 from portal.audit_log.forms import AuditFilterForm
+from portal.audit_log.labels import action_label, target_label
 from portal.db import utcnow
 from portal.models import Role
 from portal.pagination import paginate
@@ -54,6 +55,8 @@ def index():
         token_prefixes=queries.token_prefixes(page.items),
         changes=queries.changes,
         export_args=export_args,
+        action_label=action_label,
+        target_label=target_label,
     )
 
 

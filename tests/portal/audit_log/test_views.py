@@ -77,7 +77,8 @@ def test_admin_sees_who_did_what_with_the_changes(make, login, client_org, clien
     assert "API token rls_9f8e7d6c" in page
     assert "system" in page
     assert "Baseline revised" in page
-    assert "BackOfficeFunction #7" in page
+    assert "Function #7" in page
+    assert "Function changed" in page
     assert '<span class="fw-semibold">ftes</span>: 10.00 → 12.00' in page
     assert '<span class="fw-semibold">name</span>' not in page  # unchanged fields stay quiet
 
