@@ -152,17 +152,21 @@ def request_password_reset(email: str) -> None:
     log.info("password reset link sent to user %s", user.id)
 
 
+def _spend_reset_links(user: User) -> None:
+    """Make every pending reset link of ``user`` unusable."""
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def reset_password(reset_token: PasswordResetToken, password: str) -> User:
     """Set a new password from a reset link, spend every pending link, end every session."""
     user = reset_token.user
     require_acceptable_password(password, user.email)
-    now = utcnow()
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
-    reset_token.used_at = now
+    _spend_reset_links(user)
+    reset_token.used_at = utcnow()
     user.password_hash = hash_password(password)
     # Whoever knew the old password may hold a session: none survives a reset.
     revoke_sessions(user.id)
@@ -214,6 +218,8 @@ def change_email(user: User, email: str) -> User:
     except IntegrityError as exc:
         user.email = previous
         raise EmailTaken(email) from exc
+    # Links mailed to the old address must not reset the account any more.
+    _spend_reset_links(user)
     with force_locale(user.locale):
         subject = _("Your Relais e-mail address was changed")
         text = _(

@@ -141,3 +141,13 @@ def test_forgot_is_rate_limited_per_email(client, person):
     )
     assert response.status_code == 429
     assert len(mail.outbox) == 10
+
+
+def test_changing_the_email_spends_links_sent_to_the_old_address(client, person):
+    from portal.auth.operations import change_email
+
+    client.post("/password/forgot", data={"email": "noa@northwind.test"})
+    link = _reset_link()
+    change_email(user_named("noa@northwind.test"), "noa.new@northwind.test")
+    db.session.commit()
+    assert client.get(link).status_code == 404
