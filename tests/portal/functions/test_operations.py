@@ -43,7 +43,7 @@ def test_function_department_must_belong_to_the_organization(make, client_org, o
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("currency", "XXX"), ("catalogue_key", "astrology"), ("ftes", Decimal("-1"))],
+    [("currency", "QQQ"), ("catalogue_key", "astrology"), ("ftes", Decimal("-1"))],
 )
 def test_function_inputs_are_checked(make, client_org, field, value):
     actor = make.member(client_org, "admin")
