@@ -6,11 +6,13 @@ Formatting for people is ``portal.i18n.money``; arithmetic stays in Decimal.
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
 
 
+@functools.cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of ``currency``: 0.01 for EUR."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
