@@ -1,12 +1,22 @@
 """Alembic environment: the engine comes from the portal, the metadata from the models."""
 
 from alembic import context
+from sqlalchemy.types import TypeDecorator
 
 import portal.models  # noqa: F401 - registers the tables on Base.metadata
 from portal.db import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    # A migration stores the column's database type: the Python-side
+    # conversion of a TypeDecorator (UTCDateTime) is the models' business, and
+    # rendering it would make the migration import portal.
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def run_migrations_online() -> None:
@@ -17,6 +27,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

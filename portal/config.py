@@ -42,6 +42,8 @@ class Settings:
     LOGIN_RATE_LIMIT: str = "10 per 15 minutes"
     PASSWORD_RESET_MAX_AGE_MINUTES: int = 60
     INVITATION_MAX_AGE_DAYS: int = 7
+    #: How long the link confirming a new e-mail address works.
+    EMAIL_CHANGE_MAX_AGE_HOURS: int = 24
     #: A sensitive change (e-mail, role, payout account) needs a login this recent.
     FRESH_LOGIN_MINUTES: int = 15
     SESSION_LIFETIME_DAYS: int = 14
@@ -111,6 +113,7 @@ class Settings:
             "TRUSTED_PROXIES": self.TRUSTED_PROXIES,
             "PASSWORD_RESET_MAX_AGE_MINUTES": self.PASSWORD_RESET_MAX_AGE_MINUTES,
             "INVITATION_MAX_AGE_DAYS": self.INVITATION_MAX_AGE_DAYS,
+            "EMAIL_CHANGE_MAX_AGE_HOURS": self.EMAIL_CHANGE_MAX_AGE_HOURS,
             "FRESH_LOGIN_MINUTES": self.FRESH_LOGIN_MINUTES,
             "SESSION_COOKIE_SECURE": secure,
             "SESSION_COOKIE_HTTPONLY": True,

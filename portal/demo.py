@@ -105,7 +105,7 @@ ORGANIZATIONS = (
             "kind": "vendor",
             "legal_name": "Northwind Shared Services sp. z o.o.",
             "country": "PL",
-            "vat_number": "PL6762468795",
+            "vat_number": "PL6762468791",
             "registration_number": "0000612345",
             "address_line1": "ul. Kapelanka 42",
             "postal_code": "30-347",

@@ -204,6 +204,29 @@ class PasswordResetToken(Base):
         return f"<PasswordResetToken {self.id} user={self.user_id}>"
 
 
+class EmailChangeRequest(Base):
+    """A new e-mail address waiting for its owner to confirm it from that mailbox.
+
+    It belongs to the person, not to an organization. Only the token's hash is
+    stored; the account keeps its address until the link is used.
+    """
+
+    __tablename__ = "email_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EmailChangeRequest {self.id} user={self.user_id} {self.new_email}>"
+
+
 class ApiToken(TenantOwned, TimestampMixin, Base):
     """An organization-scoped API credential; only its hash is stored."""
 

@@ -33,9 +33,10 @@ def _valid_email_address(form, field) -> None:
         raise ValidationError(_l("Enter a valid e-mail address.")) from exc
 
 
-def _email_field(label=None) -> EmailField:
+def _email_field(label=None, description="") -> EmailField:
     return EmailField(
         label or _l("E-mail"),
+        description=description,
         validators=[DataRequired(), Length(max=254), _valid_email_address],
         filters=[lambda value: value.strip().lower() if value else value],
         render_kw={"autocomplete": "email"},
@@ -154,7 +155,12 @@ class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    email = _email_field(_l("New e-mail"))
+    email = _email_field(
+        _l("New e-mail"),
+        description=_l(
+            "We send a confirmation link to the new address; your address changes once you open it."
+        ),
+    )
 
 
 class ReauthenticateForm(FlaskForm):

@@ -30,7 +30,13 @@ from portal.context import memberships_of
 from portal.db import utcnow
 from portal.i18n import LANGUAGES, TIMEZONES
 from portal.mail import send_email
-from portal.models import Organization, PasswordResetToken, User, UserSession
+from portal.models import (
+    EmailChangeRequest,
+    Organization,
+    PasswordResetToken,
+    User,
+    UserSession,
+)
 from portal.organizations.operations import create_organization
 from portal.tokens import new_token, token_hash
 
@@ -41,6 +47,10 @@ PROFILE_FIELDS = ("full_name", "locale", "timezone")
 
 class EmailTaken(Exception):
     """Another account already uses this e-mail address."""
+
+
+class EmailUnchanged(Exception):
+    """The requested address is the one the account already has."""
 
 
 def _normalize_email(email: str) -> str:
@@ -202,13 +212,74 @@ def change_password(user: User, user_session: UserSession, data: dict) -> bool:
     return True
 
 
-def change_email(user: User, email: str) -> User:
-    """Move the account to a new e-mail address and tell the old one."""
+def _spend_email_changes(user: User) -> None:
+    """Make every pending e-mail change link of ``user`` unusable."""
+    db.session.execute(
+        update(EmailChangeRequest)
+        .where(EmailChangeRequest.user_id == user.id, EmailChangeRequest.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def request_email_change(user: User, email: str) -> EmailChangeRequest:
+    """Mail a confirmation link to the new address; the account keeps its address meanwhile.
+
+    Only whoever reads the new mailbox can finish the change, so nobody can
+    move their account onto an address they do not own. A new request spends
+    the earlier links.
+    """
     email = _normalize_email(email)
     if email == user.email:
+        raise EmailUnchanged(email)
+    if user_by_email(email) is not None:
+        raise EmailTaken(email)
+    _spend_email_changes(user)
+    token = new_token()
+    hours = current_app.config["EMAIL_CHANGE_MAX_AGE_HOURS"]
+    change = EmailChangeRequest(
+        user_id=user.id,
+        new_email=email,
+        token_hash=token_hash(token),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    db.session.add(change)
+    link = _absolute_url(url_for("auth.confirm_email_change", token=token))
+    with force_locale(user.locale):
+        subject = _("Confirm your new Relais e-mail address")
+        text = _(
+            "Hello %(name)s,\n\n"
+            "You asked to use %(email)s for your Relais account.\n"
+            "Confirm it here (the link works once, for %(hours)s hours):\n\n"
+            "%(link)s\n\n"
+            "Until then, your account keeps its current address. "
+            "If you did not ask for this, ignore this e-mail.\n",
+            name=user.full_name,
+            email=email,
+            hours=hours,
+            link=link,
+        )
+    send_email(email, subject, text)
+    log.info("user %s asked to change their e-mail address; confirmation sent", user.id)
+    return change
+
+
+def cancel_email_change(user: User) -> None:
+    """Withdraw the pending e-mail change: its link stops working."""
+    _spend_email_changes(user)
+    log.info("user %s cancelled their pending e-mail change", user.id)
+
+
+def confirm_email_change(change: EmailChangeRequest) -> User:
+    """Move the account to the confirmed address, spend the links, tell the old address."""
+    user = change.user
+    email = change.new_email
+    _spend_email_changes(user)
+    change.used_at = utcnow()
+    if email == user.email:
         return user
+    # The address may have been taken since the link was sent.
     existing = user_by_email(email)
-    if existing is not None:
+    if existing is not None and existing.id != user.id:
         raise EmailTaken(email)
     previous = user.email
     user.email = email
@@ -230,7 +301,7 @@ def change_email(user: User, email: str) -> User:
             email=email,
         )
     send_email(previous, subject, text)
-    log.info("user %s changed their e-mail address", user.id)
+    log.info("user %s confirmed their new e-mail address", user.id)
     return user
 
 

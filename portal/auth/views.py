@@ -1,9 +1,9 @@
 """Sign-up, login and logout, password reset, and the person's own account page.
 
 Attempts that test a password (login, re-authentication, password change) and
-reset requests are rate-limited per client address and per account, so that
-neither one address trying many accounts nor many addresses trying one
-account get far.
+reset and e-mail change requests are rate-limited per client address and per
+account, so that neither one address trying many accounts nor many addresses
+trying one account get far.
 """
 
 from __future__ import annotations
@@ -171,6 +171,7 @@ def _render_account(status: int = 200, **bound_forms):
     }
     return render_template(
         "auth/account.html",
+        pending_email_change=queries.pending_email_change(user.id),
         sessions=active_sessions(user.id),
         current_session=g.user_session,
         fresh=is_fresh(g.user_session),
@@ -216,17 +217,60 @@ def change_password():
 @bp.post("/account/email")
 @personal_login_required
 @fresh_login_required
+# Every request mails a stranger's address and says whether it has an account.
+@limiter.limit(_attempt_limit)
+@limiter.limit(_attempt_limit, key_func=_current_account)
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            operations.change_email(_user(), form.email.data)
+            change = operations.request_email_change(_user(), form.email.data)
         except operations.EmailTaken:
             form.email.errors.append(_("An account already uses this e-mail address."))
+        except operations.EmailUnchanged:
+            form.email.errors.append(_("This is already your e-mail address."))
         else:
-            flash(_("Your e-mail address has been changed."), "success")
+            flash(
+                _(
+                    "We sent a confirmation link to %(email)s. Open it to finish the change; "
+                    "until then you keep your current address.",
+                    email=change.new_email,
+                ),
+                "success",
+            )
             return redirect(url_for("auth.account"))
     return _render_account(400, email_form=form)
+
+
+@bp.post("/account/email/cancel")
+@personal_login_required
+def cancel_email_change():
+    operations.cancel_email_change(_user())
+    flash(_("The e-mail address change is cancelled."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """The link mailed to the new address: holding it is the proof, logged in or not.
+
+    Opening it only shows a button; mail scanners prefetch links, so nothing
+    changes before the POST.
+    """
+    page = "auth/confirm_email.html"
+    change = queries.usable_email_change(token)
+    if change is None:
+        return render_template(page, change=None), 404
+    if request.method == "GET":
+        return render_template(page, change=change)
+    try:
+        user = operations.confirm_email_change(change)
+    except operations.EmailTaken:
+        return render_template(page, change=change, taken=True), 409
+    flash(_("Your e-mail address is now %(email)s.", email=user.email), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("auth.account"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/account/sessions/revoke-others")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import ModuleType
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
@@ -10,6 +11,14 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from stdnum.ch import vat as ch_vat
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.fr import siren, siret
+from stdnum.fr import tva as fr_tva
+from stdnum.gb import vat as gb_vat
+from stdnum.no import mva as no_mva
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
@@ -39,16 +48,92 @@ def currency_choices() -> list[tuple[str, str]]:
     return [(code, f"{code} — {locale.currencies.get(code, code)}") for code in CURRENCIES]
 
 
-def _vat_number_matches_country(form, field) -> None:
-    # EU VAT numbers start with the country's prefix (Greece uses EL).
-    value = (field.data or "").replace(" ", "").upper()
-    field.data = value or None
-    if not value:
-        return
-    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*.]{2,13}", value):
+def _country_name(code: str) -> str:
+    return Locale.parse(str(get_locale())).territories.get(code, code)
+
+
+#: Where a checksum library exists: the prefixes a country's VAT numbers start with,
+#: and the stdnum module that checks them. The EU's prefix is the ISO code except for
+#: Greece (EL); UK traders in Northern Ireland also have XI numbers.
+_VAT_SCHEMES: dict[str, tuple[tuple[str, ...], ModuleType]] = {
+    **{code.upper(): ((code.upper(),), eu_vat) for code in eu_vat.MEMBER_STATES - {"gr", "xi"}},
+    "GR": (("EL",), eu_vat),
+    "GB": (("GB", "XI"), gb_vat),
+    "CH": (("CHE",), ch_vat),
+    "NO": (("NO",), no_mva),
+}
+
+
+def _checked_vat_number(country: str, typed: str) -> str:
+    """The compact form of ``typed`` once it is a valid VAT number of ``country``."""
+    scheme = _VAT_SCHEMES.get(country)
+    if scheme is None:
+        # No checksum is known for this country: only the usual shape is checked.
+        cleaned = typed.replace(" ", "").upper()
+        if not re.fullmatch(r"[A-Z]{2}[0-9A-Z+*.]{2,13}", cleaned):
+            raise ValidationError(
+                _l("Enter the VAT number with its country prefix, e.g. FR40303265045.")
+            )
+        return cleaned
+    prefixes, scheme_module = scheme
+    cleaned = re.sub(r"[\s.\-/]", "", typed).upper()
+    prefix = next((prefix for prefix in prefixes if cleaned.startswith(prefix)), None)
+    if prefix is None:
         raise ValidationError(
-            _l("Enter the VAT number with its country prefix, e.g. FR40303265045.")
+            _l(
+                "A VAT number for %(country)s starts with %(prefix)s.",
+                country=_country_name(country),
+                prefix=prefixes[0],
+            )
         )
+    try:
+        number = scheme_module.validate(cleaned)
+    except InvalidChecksum as exc:
+        raise ValidationError(
+            _l(
+                "This is not a valid VAT number for %(country)s: check the digits.",
+                country=_country_name(country),
+            )
+        ) from exc
+    except StdnumValidationError as exc:
+        raise ValidationError(
+            _l(
+                "This is not a valid VAT number for %(country)s: check its length and format.",
+                country=_country_name(country),
+            )
+        ) from exc
+    # Some modules hand the number back without its prefix; invoices print it with.
+    return number if number.startswith(prefix) else prefix + number
+
+
+def _valid_vat_number(form, field) -> None:
+    typed = (field.data or "").strip()
+    field.data = _checked_vat_number(form.country.data or "", typed) if typed else None
+
+
+def _checked_registration_number(country: str, typed: str) -> str:
+    """``typed`` as stored: a checked, compact SIREN or SIRET in France, as typed elsewhere."""
+    if country != "FR":
+        return typed
+    number = siren.compact(typed)
+    if not number.isdigit() or len(number) not in (9, 14):
+        raise ValidationError(
+            _l("A French registration number is a SIREN (9 digits) or a SIRET (14 digits).")
+        )
+    if len(number) == 9 and not siren.is_valid(number):
+        raise ValidationError(_l("This is not a valid SIREN: check the digits."))
+    if len(number) == 14 and not siret.is_valid(number):
+        raise ValidationError(_l("This is not a valid SIRET: check the digits."))
+    return number
+
+
+def _valid_registration_number(form, field) -> None:
+    typed = (field.data or "").strip()
+    field.data = _checked_registration_number(form.country.data or "", typed) if typed else None
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class OrganizationForm(FlaskForm):
@@ -74,11 +159,14 @@ class OrganizationForm(FlaskForm):
     )
     country = SelectField(_l("Country"), validators=[DataRequired()])
     vat_number = StringField(
-        _l("VAT number"), validators=[Optional(), Length(max=32), _vat_number_matches_country]
+        _l("VAT number"),
+        validators=[Optional(), Length(max=32), _valid_vat_number],
+        filters=[_strip],
     )
     registration_number = StringField(
         _l("Company registration number"),
-        validators=[Optional(), Length(max=32)],
+        validators=[Optional(), Length(max=32), _valid_registration_number],
+        filters=[_strip],
         description=_l("SIREN or SIRET in France; the trade register number elsewhere."),
     )
     address_line1 = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
@@ -93,6 +181,31 @@ class OrganizationForm(FlaskForm):
         self.default_currency.choices = choices(currency_choices())
         if not self.default_currency.data:
             self.default_currency.data = "EUR"
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.vat_number.errors or self.registration_number.errors:
+            return valid
+        if not (
+            self.country.data == "FR" and self.vat_number.data and self.registration_number.data
+        ):
+            return valid
+        # A French VAT number is FR, a two-digit key, then the company's SIREN.
+        try:
+            siren_in_vat_number = fr_tva.to_siren(self.vat_number.data)
+        except StdnumValidationError:
+            siren_in_vat_number = None
+        registration_siren = self.registration_number.data[:9]
+        if siren_in_vat_number != registration_siren:
+            self.vat_number.errors.append(
+                _l(
+                    "This VAT number does not match the registration number (SIREN %(siren)s).",
+                    siren=registration_siren,
+                )
+            )
+            self.vat_number.data = self.vat_number.raw_data[0]
+            return False
+        return valid
 
 
 def _email_address(form, field) -> None:

@@ -93,7 +93,7 @@ def _organization_form(**overrides) -> dict:
         "kind": "vendor",
         "legal_name": "Globex Shared Services SRL",
         "country": "RO",
-        "vat_number": "RO12345678",
+        "vat_number": "RO12345674",
         "registration_number": "J40/1234/2020",
         "address_line1": "Strada Victoriei 1",
         "address_line2": "",
@@ -154,7 +154,13 @@ def test_viewer_reads_the_profile_but_cannot_change_it(as_client_viewer, client_
 
 
 def test_admin_updates_the_profile_with_an_audit_of_before_and_after(as_client_admin, client_org):
-    form = _organization_form(name="Northwind Group", kind="client", country="FR")
+    form = _organization_form(
+        name="Northwind Group",
+        kind="client",
+        country="FR",
+        vat_number="FR40303265045",
+        registration_number="303265045",
+    )
     response = as_client_admin.post("/organization/settings", data=form)
     assert response.status_code == 302
     db.session.expire_all()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a09c1f7682f7
+Revision ID: 3bcd2ec0a52b
 Revises:
-Create Date: 2026-11-27 03:43:01.925736
+Create Date: 2026-11-27 04:55:22.807758
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a09c1f7682f7"
+revision: str = "3bcd2ec0a52b"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -146,6 +146,29 @@ def upgrade() -> None:
     with op.batch_alter_table("departments", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_departments_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "email_change_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("new_email", sa.String(length=254), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_email_change_requests_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_change_requests")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_email_change_requests_token_hash")),
+    )
+    with op.batch_alter_table("email_change_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_email_change_requests_user_id"), ["user_id"], unique=False
         )
 
     op.create_table(
@@ -459,6 +482,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invitations_organization_id"))
 
     op.drop_table("invitations")
+    with op.batch_alter_table("email_change_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_email_change_requests_user_id"))
+
+    op.drop_table("email_change_requests")
     with op.batch_alter_table("departments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_departments_organization_id"))
 
