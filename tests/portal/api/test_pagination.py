@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from tests.statements import counting_statements
+
 
 def _query(url: str) -> dict:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
@@ -49,27 +51,17 @@ def test_a_page_past_the_end_is_empty(api, make, client_org):
 
 
 def test_listing_cost_does_not_grow_with_rows(api, make, client_org, app):
-    from sqlalchemy import event
 
     department = make.department(client_org)
     for number in range(6):
         make.function(client_org, name=f"F{number}", dept=department)
         make.member(client_org, "viewer")
-    engine = app.extensions["relais_engine"]
-    statements: list[str] = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app) as statements:
         api.get("/api/v1/functions")
         functions_cost = len(statements)
         statements.clear()
         api.get("/api/v1/members")
         members_cost = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     # Token lookup, organization, count, page (+ last-used update / savepoints): a constant.
     assert functions_cost <= 8
     assert members_cost <= 8

@@ -10,7 +10,7 @@ from portal import db
 from portal.models import ApiToken, AuditEvent, Role
 from portal.tenancy import organization_context
 from portal.tokens import new_token, token_hash
-from tests.portal.notifications.statements import counting_statements
+from tests.statements import counting_statements
 
 
 def add_event(org, action="function.created", actor=None, occurred_at=None, **fields):

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import event
+from tests.statements import counting_statements
 
 
 def test_register_shows_derived_monthly_cost_and_unit_cost(as_client_admin, make, client_org):
@@ -83,17 +83,8 @@ def _count_queries(app, test_client, url):
     # A first request ends the test's session, so the counted one starts, like
     # every real request, with nothing already loaded.
     test_client.get(url)
-    statements = []
-    engine = app.extensions["relais_engine"]
-
-    def _record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _record)
-    try:
+    with counting_statements(app) as statements:
         response = test_client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", _record)
     assert response.status_code == 200
     return len(statements)
 

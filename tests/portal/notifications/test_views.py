@@ -10,7 +10,7 @@ from portal import db
 from portal.db import utcnow
 from portal.models import Notification
 from portal.tenancy import organization_context
-from tests.portal.notifications.statements import counting_statements
+from tests.statements import counting_statements
 
 
 def add_notification(org, user, title="Tender published", link=None, age_minutes=0, read=False):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal import db, mail
 from portal.db import utcnow
@@ -85,22 +83,6 @@ def make_stale(user_session: UserSession) -> None:
     """Pretend the password was last typed long ago in this session."""
     user_session.authenticated_at = utcnow() - timedelta(hours=2)
     db.session.flush()
-
-
-@contextmanager
-def counting_statements(app) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    engine = app.extensions["relais_engine"]
-    statements: list[str] = []
-
-    def _count(_connection, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from tests.portal.organizations.conftest import (
     add_members,
     audit_actions,
     audit_event,
-    counting_statements,
     invitations,
     make_stale,
     membership,
 )
+from tests.statements import counting_statements
 
 # --- switching -------------------------------------------------------------
 
