@@ -112,7 +112,6 @@ def test_revoking_twice_changes_nothing_more(as_client_admin, client_org):
 
 def test_a_form_without_name_is_refused_and_creates_nothing(as_client_admin, client_org):
     org_id = client_org.id
-    db.session.commit()  # a 400 rolls back, and must not take the setup with it
     response = _create(as_client_admin, name="")
     assert response.status_code == 400
     assert "rls_" not in response.get_data(as_text=True)
@@ -131,7 +130,6 @@ def test_a_viewer_gets_403_on_every_token_page(as_client_viewer, client_org, mak
 
 
 def test_finance_member_gets_403(as_client_finance):
-    db.session.commit()  # a 403 rolls back, and must not take the login with it
     assert as_client_finance.get("/settings/api-tokens/").status_code == 403
 
 
@@ -159,7 +157,6 @@ def test_the_list_shows_only_the_organizations_own_tokens(
 
 def test_token_pages_keep_csrf_protection(app, as_client_admin, client_org):
     org_id = client_org.id
-    db.session.commit()  # a 400 rolls back, and must not take the setup with it
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         response = _create(as_client_admin)

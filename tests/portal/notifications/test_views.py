@@ -126,7 +126,6 @@ def test_another_users_notification_in_the_same_organization_is_404(make, login,
     colleague = make.member(client_org, "viewer")
     notification_id, org_id = add_notification(client_org, colleague).id, client_org.id
     browser = login(me, client_org)
-    db.session.commit()  # a 404 rolls back, and must not take the setup with it
 
     response = browser.post(f"/notifications/{notification_id}/read")
 
@@ -141,7 +140,6 @@ def test_another_organizations_notification_is_404_even_for_its_recipient(
     make.add_membership(other_client_org, me, "admin")
     elsewhere_id, other_org_id = add_notification(other_client_org, me).id, other_client_org.id
     browser = login(me, client_org)
-    db.session.commit()  # a 404 rolls back, and must not take the setup with it
 
     response = browser.post(f"/notifications/{elsewhere_id}/read")
 
@@ -158,7 +156,6 @@ def test_mark_all_read_touches_only_my_notifications_in_this_organization(
     mine = [add_notification(client_org, me) for _ in range(3)]
     theirs = add_notification(client_org, colleague)
     elsewhere = add_notification(other_client_org, me)
-    db.session.commit()  # a 404 rolls back, and must not take the setup with it
 
     response = login(me, client_org).post("/notifications/read-all")
 

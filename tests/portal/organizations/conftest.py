@@ -89,13 +89,3 @@ def make_stale(user_session: UserSession) -> None:
 def text():
     """The body of a response as text."""
     return lambda response: response.get_data(as_text=True)
-
-
-@pytest.fixture
-def commit():
-    """Commit what the test made before a request that is expected to fail.
-
-    A request answering 4xx rolls the session back to its last commit, which
-    would take the test's own records with it.
-    """
-    return db.session.commit

@@ -59,20 +59,18 @@ def test_admin_invites_by_email_with_a_link_whose_hash_only_is_stored(as_client_
     assert "Pending invitations" in page
 
 
-def test_a_viewer_cannot_invite(as_client_viewer, client_org, commit):
+def test_a_viewer_cannot_invite(as_client_viewer, client_org):
     org_id = client_org.id
-    commit()
     assert _invite(as_client_viewer).status_code == 403
     assert invitations(org_id) == []
     assert mail.outbox == []
 
 
 def test_inviting_an_existing_member_is_refused_on_the_email_field(
-    make, as_client_admin, client_org, commit
+    make, as_client_admin, client_org
 ):
     org_id = client_org.id
     make.member(client_org, "finance", email="fiona@northwind.test")
-    commit()
     response = _invite(as_client_admin, "FIONA@northwind.test")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -81,9 +79,8 @@ def test_inviting_an_existing_member_is_refused_on_the_email_field(
     assert mail.outbox == []
 
 
-def test_an_invalid_email_is_refused_and_kept(as_client_admin, client_org, commit):
+def test_an_invalid_email_is_refused_and_kept(as_client_admin, client_org):
     org_id = client_org.id
-    commit()
     response = _invite(as_client_admin, "not-an-address")
     assert response.status_code == 400
     assert 'value="not-an-address"' in response.get_data(as_text=True)
@@ -133,13 +130,11 @@ def test_resending_sends_a_new_link_and_the_old_one_stops_working(
 
 
 def test_another_organizations_admin_cannot_touch_our_invitations(
-    as_client_admin, as_other_client_admin, client_org, commit
+    as_client_admin, as_other_client_admin, client_org
 ):
     org_id = client_org.id
-    commit()
     _invite(as_client_admin)
     invitation_id = invitations(org_id)[0].id
-    commit()
     for action in ("revoke", "resend"):
         url = f"/members/invitations/{invitation_id}/{action}"
         assert as_other_client_admin.post(url).status_code == 404
@@ -266,13 +261,12 @@ def test_an_invitation_works_only_once(as_client_admin, client, app, client_org)
         assert len(db.session.scalars(select(Membership)).all()) == 2
 
 
-def test_an_expired_invitation_is_refused(as_client_admin, client, client_org, commit):
+def test_an_expired_invitation_is_refused(as_client_admin, client, client_org):
     org_id = client_org.id
     _invite(as_client_admin)
     path = invitation_path(NEWBIE)
     [invitation] = invitations(org_id)
     invitation.expires_at = utcnow() - timedelta(minutes=1)
-    commit()
 
     response = client.get(path)
     assert response.status_code == 404

@@ -241,9 +241,8 @@ def test_new_organization_stores_the_compact_numbers(as_client_admin):
 
 
 def test_settings_with_a_wrong_vat_number_keep_what_was_typed_and_change_nothing(
-    as_client_admin, client_org, commit
+    as_client_admin, client_org
 ):
-    commit()
     vat_number_before = client_org.vat_number
     response = as_client_admin.post(
         "/organization/settings",

@@ -37,10 +37,9 @@ def test_switching_to_an_organization_of_yours_acts_for_it(make, login, client_o
 
 
 def test_switching_to_an_organization_you_are_not_in_is_404(
-    as_client_admin, other_client_org, client_org, commit
+    as_client_admin, other_client_org, client_org
 ):
     other_id = other_client_org.id
-    commit()
     response = as_client_admin.post("/organizations/switch", data={"organization_id": other_id})
     assert response.status_code == 404
     page = as_client_admin.get("/dashboard").get_data(as_text=True)
@@ -129,8 +128,7 @@ def test_new_organization_works_without_a_current_one(make, login):
     assert 'data-testid="current-organization">First Co<' in page
 
 
-def test_invalid_new_organization_keeps_what_was_typed_and_creates_nothing(as_client_admin, commit):
-    commit()
+def test_invalid_new_organization_keeps_what_was_typed_and_creates_nothing(as_client_admin):
     response = as_client_admin.post(
         "/organizations/new", data=_organization_form(city="", name="Half Typed")
     )
@@ -143,8 +141,7 @@ def test_invalid_new_organization_keeps_what_was_typed_and_creates_nothing(as_cl
 # --- organization profile --------------------------------------------------
 
 
-def test_viewer_reads_the_profile_but_cannot_change_it(as_client_viewer, client_org, commit):
-    commit()
+def test_viewer_reads_the_profile_but_cannot_change_it(as_client_viewer, client_org):
     page = as_client_viewer.get("/organization/settings")
     assert page.status_code == 200
     assert "Northwind Holdings SAS" in page.get_data(as_text=True)
@@ -248,10 +245,9 @@ def test_admin_changes_a_role_with_audit_and_notification(make, as_client_admin,
     assert [m["To"] for m in mail.outbox] == ["val@northwind.test"]
 
 
-def test_role_change_by_a_non_admin_is_forbidden(make, as_client_finance, client_org, commit):
+def test_role_change_by_a_non_admin_is_forbidden(make, as_client_finance, client_org):
     person = make.member(client_org, "viewer")
     org_id, person_id, target_id = client_org.id, person.id, membership(client_org, person).id
-    commit()
     response = as_client_finance.post(f"/members/{target_id}/role", data={"role": "admin"})
     assert response.status_code == 403
     assert membership(org_id, person_id).role == Role.VIEWER
@@ -293,11 +289,10 @@ def test_role_change_needs_a_recent_login(make, login, client_org):
 
 
 def test_another_organizations_admin_gets_404_on_role_and_remove(
-    make, as_other_client_admin, client_org, commit
+    make, as_other_client_admin, client_org
 ):
     person = make.member(client_org, "viewer")
     org_id, person_id, target_id = client_org.id, person.id, membership(client_org, person).id
-    commit()
     role = as_other_client_admin.post(f"/members/{target_id}/role", data={"role": "admin"})
     assert role.status_code == 404
     assert as_other_client_admin.post(f"/members/{target_id}/remove").status_code == 404
@@ -357,10 +352,9 @@ def test_the_last_admin_cannot_be_removed(as_client_admin, client_admin, client_
     assert "last administrator" in as_client_admin.get("/members").get_data(as_text=True)
 
 
-def test_a_viewer_cannot_remove_anyone(make, as_client_viewer, client_org, commit):
+def test_a_viewer_cannot_remove_anyone(make, as_client_viewer, client_org):
     person = make.member(client_org, "finance")
     org_id, person_id, target_id = client_org.id, person.id, membership(client_org, person).id
-    commit()
     assert as_client_viewer.post(f"/members/{target_id}/remove").status_code == 403
     assert membership(org_id, person_id) is not None
 
