@@ -190,3 +190,30 @@ def test_a_revoked_tokens_name_can_be_used_again(as_client_admin, client_org):
     as_client_admin.post(f"/settings/api-tokens/{first.id}/revoke")
     assert _create(as_client_admin, name="ERP").status_code == 200
     assert len(_tokens(org_id)) == 2
+
+
+def test_the_token_list_costs_the_same_statements_for_3_and_50_tokens(
+    app, as_client_admin, make, client_org, client_admin
+):
+    from tests.statements import counting_statements
+
+    def statements_with(total: int) -> int:
+        with organization_context(client_org.id):
+            while len(db.session.scalars(select(ApiToken)).all()) < total:
+                count = len(db.session.scalars(select(ApiToken)).all())
+                db.session.add(
+                    ApiToken(
+                        name=f"token {count}",
+                        prefix=f"rls_{count:08d}",
+                        token_hash=token_hash(f"secret {count}"),
+                        role="viewer",
+                        created_by_id=make.member(client_org, "viewer").id,
+                    )
+                )
+                db.session.flush()
+        as_client_admin.get("/settings/api-tokens/")  # the session's first request writes last-seen
+        with counting_statements(app) as statements:
+            assert as_client_admin.get("/settings/api-tokens/").status_code == 200
+        return len(statements)
+
+    assert statements_with(3) == statements_with(50)
