@@ -26,6 +26,7 @@ from sqlalchemy.orm import (
     declared_attr,
     mapped_column,
     with_loader_criteria,
+    with_parent,
 )
 
 from portal import db
@@ -168,8 +169,17 @@ def get_or_404(model: type[T], record_id: int) -> T:
 
 
 def child_or_404(parent: object, relationship: str, child_id: int):
-    """Load a child through its parent; a child of another parent is a 404."""
-    for child in getattr(parent, relationship):
-        if child.id == child_id:
-            return child
-    abort(404)
+    """Load a child through its parent (``child_or_404(contract, "reports", id)``).
+
+    A child of another parent is a 404, even inside the same organization; the
+    query goes through the wall like any other and loads only that child.
+    """
+    attribute = getattr(type(parent), relationship)
+    child_class = attribute.property.mapper.class_
+    statement = select(child_class).where(
+        with_parent(parent, attribute), child_class.id == child_id
+    )
+    record = db.session.scalars(statement).one_or_none()
+    if record is None:
+        abort(404)
+    return record

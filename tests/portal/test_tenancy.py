@@ -57,3 +57,17 @@ def test_a_record_keeps_the_organization_it_was_added_in(client_org):
         db.session.add(department)
     db.session.flush()  # outside the context: the organization was stamped at add
     assert department.organization_id == client_org.id
+
+
+def test_a_child_is_found_only_through_its_own_parent(make, client_org):
+    from werkzeug.exceptions import NotFound
+
+    from portal.tenancy import child_or_404
+
+    finance = make.department(client_org, name="Finance")
+    people = make.department(client_org, name="People")
+    payables = make.function(client_org, name="Accounts payable", dept=finance)
+    with organization_context(client_org.id):
+        assert child_or_404(finance, "functions", payables.id) is payables
+        with pytest.raises(NotFound):
+            child_or_404(people, "functions", payables.id)
