@@ -82,8 +82,10 @@ demo: migrate
 	$(FLASK) demo load
 
 # FLASK_DEBUG is deliberately not set: no Werkzeug debugger, even locally.
+# E-mailed links point at the port actually served unless RELAIS_BASE_URL says otherwise.
 run: venv assets translations migrate demo
-	$(FLASK) demo logins
+	export RELAIS_BASE_URL=$${RELAIS_BASE_URL:-http://127.0.0.1:$${PORT:-5000}}; \
+	$(FLASK) demo logins && \
 	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 # --- Quality -------------------------------------------------------------------

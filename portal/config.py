@@ -31,7 +31,8 @@ class Settings:
     REDIS_URL: str = ""
     #: Where uploaded and generated files live (SQLite database, PDFs).
     INSTANCE_PATH: str = ""
-    BASE_URL: str = "http://127.0.0.1:5000"
+    #: Public address used in e-mailed links; development falls back to the local server.
+    BASE_URL: str = ""
     MAIL_SERVER: str = ""
     MAIL_PORT: int = 587
     MAIL_USERNAME: str = ""
@@ -60,7 +61,7 @@ class Settings:
             DATABASE_URL=env.get("DATABASE_URL", ""),
             REDIS_URL=env.get("REDIS_URL", ""),
             INSTANCE_PATH=env.get("RELAIS_INSTANCE_PATH", ""),
-            BASE_URL=env.get("RELAIS_BASE_URL", "http://127.0.0.1:5000"),
+            BASE_URL=env.get("RELAIS_BASE_URL", ""),
             MAIL_SERVER=env.get("MAIL_SERVER", ""),
             MAIL_PORT=int(env.get("MAIL_PORT", "587")),
             MAIL_USERNAME=env.get("MAIL_USERNAME", ""),
@@ -102,7 +103,7 @@ class Settings:
             "SECRET_KEY": secret,
             "DATABASE_URL": database_url,
             "REDIS_URL": self.REDIS_URL,
-            "BASE_URL": self.BASE_URL,
+            "BASE_URL": self.BASE_URL or "http://127.0.0.1:5000",
             "MAIL_SERVER": self.MAIL_SERVER,
             "MAIL_PORT": self.MAIL_PORT,
             "MAIL_USERNAME": self.MAIL_USERNAME,

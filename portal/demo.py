@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal import audit, db
@@ -234,5 +235,6 @@ def describe_logins() -> str:
         for email, _name, role in demo.people:
             lines.append(f"    {role.value:<12} {email}")
         lines.append(f"    API token    {demo.api_token}")
-    lines += ["", "  Open http://127.0.0.1:5000 and log in with one of them.", ""]
+    address = current_app.config["BASE_URL"]
+    lines += ["", f"  Open {address} and log in with one of them.", ""]
     return "\n".join(lines)
