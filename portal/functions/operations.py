@@ -14,6 +14,7 @@ from portal.functions import queries
 from portal.functions.catalogue import catalogue_function
 from portal.models import BackOfficeFunction, Department, User
 from portal.organizations.forms import CURRENCIES
+from portal.rules import RuleError
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,8 @@ _AMOUNT_FIELDS = (
 _CENTS = Decimal("0.01")
 
 
-class RegisterRuleError(ValueError):
-    """A change the register refuses; ``field`` names the input at fault (or None)."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class RegisterRuleError(RuleError):
+    """A change the register of functions refuses."""
 
 
 def _function_snapshot(function: BackOfficeFunction) -> dict[str, Any]:

@@ -11,18 +11,11 @@ from portal.functions.baseline import baseline_of
 from portal.functions.catalogue import CATALOGUE, catalogue_function
 from portal.functions.forms import DepartmentForm, FunctionForm
 from portal.models import BackOfficeFunction, Department, Role
+from portal.rules import show_on_form
 from portal.security import READ, requires
 
 #: Who may change the register: it is the finance baseline procurement tenders against.
 EDIT = (Role.ADMIN, Role.FINANCE, Role.PROCUREMENT)
-
-
-def _show_rule_error(form, error: operations.RegisterRuleError) -> None:
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _form_data(form) -> dict:
@@ -48,7 +41,7 @@ def new_department():
         try:
             department = operations.create_department(g.actor, _form_data(form))
         except operations.RegisterRuleError as error:
-            _show_rule_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Department %(name)s created.", name=department.name), "success")
             return redirect(url_for("functions.index"))
@@ -65,7 +58,7 @@ def edit_department(department_id: int):
         try:
             operations.update_department(g.actor, department, _form_data(form))
         except operations.RegisterRuleError as error:
-            _show_rule_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Department %(name)s saved.", name=department.name), "success")
             return redirect(url_for("functions.index"))
@@ -107,7 +100,7 @@ def new_function():
         try:
             function = operations.create_function(g.actor, _form_data(form))
         except operations.RegisterRuleError as error:
-            _show_rule_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Function %(name)s added to the register.", name=function.name), "success")
             return redirect(url_for("functions.show", function_id=function.id))
@@ -148,7 +141,7 @@ def edit_function(function_id: int):
         try:
             operations.update_function(g.actor, function, _form_data(form))
         except operations.RegisterRuleError as error:
-            _show_rule_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("Function %(name)s saved.", name=function.name), "success")
             return redirect(url_for("functions.show", function_id=function.id))

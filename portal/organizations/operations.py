@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.notifications.service import notify
 from portal.roles import ROLE_DESCRIPTIONS, ROLE_LABELS, role_label
+from portal.rules import RuleError
 from portal.tenancy import organization_context
 from portal.tokens import new_token, token_hash
 
@@ -109,17 +110,8 @@ def admin_count(organization_id: int) -> int:
     return db.session.scalar(statement) or 0
 
 
-class MembershipRuleError(Exception):
-    """A change to members or invitations that the organization's rules refuse.
-
-    The message is for people (already translated); ``field`` names the form
-    field it belongs to, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MembershipRuleError(RuleError):
+    """A change to members or invitations that the organization's rules refuse."""
 
 
 class LastAdminError(MembershipRuleError):
@@ -136,12 +128,13 @@ def _locked_admin_ids(organization_id: int) -> list[int]:
     return list(db.session.scalars(statement))
 
 
-def _refuse_losing_last_admin(membership: Membership) -> None:
+def _refuse_losing_last_admin(membership: Membership, message: str | None = None) -> None:
     if membership.role != Role.ADMIN:
         return
     if _locked_admin_ids(membership.organization_id) == [membership.id]:
         raise LastAdminError(
-            _(
+            message
+            or _(
                 "%(name)s is the organization's last administrator. "
                 "Make someone else an administrator first.",
                 name=membership.user.full_name,
@@ -453,15 +446,13 @@ def remove_member(actor: User, membership: Membership) -> None:
 
 def leave_organization(user: User, membership: Membership, user_session: UserSession) -> None:
     """Leave an organization oneself; the last administrator cannot."""
-    if membership.role == Role.ADMIN and _locked_admin_ids(membership.organization_id) == [
-        membership.id
-    ]:
-        raise LastAdminError(
-            _(
-                "You are the organization's last administrator. "
-                "Make someone else an administrator before leaving."
-            )
-        )
+    _refuse_losing_last_admin(
+        membership,
+        _(
+            "You are the organization's last administrator. "
+            "Make someone else an administrator before leaving."
+        ),
+    )
     organization_id = membership.organization_id
     audit.record(
         "membership.left",

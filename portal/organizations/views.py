@@ -22,6 +22,7 @@ from portal.organizations.forms import (
 )
 from portal.organizations.operations import MembershipRuleError
 from portal.roles import role_label
+from portal.rules import show_on_form
 from portal.security import READ, has_role, requires
 
 
@@ -116,7 +117,7 @@ def invite():
             current_user, g.organization, form.email.data, form.role.data
         )
     except MembershipRuleError as refusal:
-        getattr(form, refusal.field or "email").errors.append(refusal.message)
+        show_on_form(form, refusal, default_field="email")
         return _members_page(form, 400)
     flash(
         _(
