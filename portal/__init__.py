@@ -138,6 +138,7 @@ BLUEPRINT_PACKAGES = (
     "portal.functions",
     "portal.notifications",
     "portal.audit_log",
+    "vendors",
 )
 
 

@@ -72,6 +72,12 @@ class Organization(TimestampMixin, Base):
     city: Mapped[str] = mapped_column(String(100))
     #: ISO 4217 code of the currency used by default on this organization's records.
     default_currency: Mapped[str] = mapped_column(String(3))
+    #: For a captive shared-services centre: the client company that owns it.
+    captive_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+
+    captive_of: Mapped[Organization | None] = relationship(remote_side="Organization.id")
 
     @property
     def is_client(self) -> bool:
@@ -80,6 +86,10 @@ class Organization(TimestampMixin, Base):
     @property
     def is_vendor(self) -> bool:
         return self.kind in (OrganizationKind.VENDOR, OrganizationKind.BOTH)
+
+    @property
+    def is_captive(self) -> bool:
+        return self.captive_of_id is not None
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.slug}>"

@@ -3,9 +3,10 @@
 The current organization is resolved once per request from the logged-in
 user's membership (or the API token) and kept in a context variable. A
 ``do_orm_execute`` listener adds ``with_loader_criteria`` for every
-organization-owned model (``TenantOwned``) and every record shared between a
-client and a vendor (``SharedBetweenParties``), so no view has to remember a
-filter. It fails closed: without a current organization, a query of such a
+record behind the wall (``Walled``: organization-owned records, records
+shared between a client and a vendor, and records such as published tenders
+and sealed bids whose ``visible_to`` widens who sees them), so no view has to
+remember a filter. It fails closed: without a current organization, a query of such a
 model raises, unless the caller says it works across tenants
 (``across_tenants()`` for CLI commands, jobs, login and token lookups).
 """
@@ -18,7 +19,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
 from flask import abort
-from sqlalchemy import ForeignKey, event, or_, select
+from sqlalchemy import ColumnElement, ForeignKey, and_, event, literal_column, or_, select
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -78,8 +79,32 @@ def across_tenants(statement: Select) -> Select:
     return statement.execution_options(**{ACROSS_TENANTS: True})
 
 
-class TenantOwned:
-    """Mixin for records owned by one organization."""
+class Walled:
+    """Base of every record behind the wall.
+
+    ``visible_to`` is the one place that says which organization sees a
+    record, as SQL: the wall adds it to every ORM query. It receives the
+    current organization and the current time (sealed bids open at a
+    deadline), both as bound parameters, and must stay pure SQL: no Python
+    branching on them, because SQLAlchemy caches the expression's shape.
+    """
+
+    @classmethod
+    def visible_to(cls, organization_id, now) -> ColumnElement[bool]:
+        raise NotImplementedError
+
+
+class TenantOwned(Walled):
+    """Mixin for records owned by one organization.
+
+    Seen by that organization only, unless the model widens ``visible_to``
+    (a published tender is seen by vendors, a sealed bid by the client after
+    the deadline).
+    """
+
+    @classmethod
+    def visible_to(cls, organization_id, now) -> ColumnElement[bool]:
+        return cls.organization_id == organization_id
 
     @declared_attr
     def organization_id(cls) -> Mapped[int]:
@@ -90,7 +115,7 @@ class TenantOwned:
         )
 
 
-class SharedBetweenParties:
+class SharedBetweenParties(Walled):
     """Mixin for records shared by exactly two parties (contract, report, invoice).
 
     The concrete model declares ``client_organization_id`` and
@@ -99,6 +124,13 @@ class SharedBetweenParties:
 
     client_organization_id: Mapped[int]
     vendor_organization_id: Mapped[int]
+
+    @classmethod
+    def visible_to(cls, organization_id, now) -> ColumnElement[bool]:
+        return or_(
+            cls.client_organization_id == organization_id,
+            cls.vendor_organization_id == organization_id,
+        )
 
 
 @event.listens_for(Session, "transient_to_pending")
@@ -114,7 +146,19 @@ def _stamp_organization(_session: Session, instance: object) -> None:
 
 
 def _is_walled(mapper) -> bool:
-    return issubclass(mapper.class_, TenantOwned | SharedBetweenParties)
+    return issubclass(mapper.class_, Walled)
+
+
+def _criteria(cls, organization_id, now) -> ColumnElement[bool]:
+    if not hasattr(cls, "__table__"):
+        # SQLAlchemy first runs the lambda against the mixin itself (which has
+        # no columns) to find which closure variables are bound values; this
+        # placeholder uses both so that they are tracked. It is never rendered:
+        # each mapped class gets its own ``visible_to``. (The test is on an
+        # attribute, not on the class's identity: SQLAlchemy wraps the globals
+        # this function reads while it analyses the lambda.)
+        return and_(literal_column("1") != organization_id, literal_column("1") != now)
+    return cls.visible_to(organization_id, now)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -133,27 +177,14 @@ def _scope_to_current_organization(state: ORMExecuteState) -> None:
             "query of an organization-owned record with no current organization; "
             "use tenancy.across_tenants() where crossing tenants is intended"
         )
-    criteria = [
+    now = db.utcnow()
+    state.statement = state.statement.options(
         with_loader_criteria(
-            TenantOwned,
-            lambda cls: cls.organization_id == organization_id,
+            Walled,
+            lambda cls: _criteria(cls, organization_id, now),
             include_aliases=True,
         )
-    ]
-    # The lambda is checked against the mixin itself, which has the columns
-    # only once a concrete shared model (contract, invoice…) exists.
-    if SharedBetweenParties.__subclasses__():
-        criteria.append(
-            with_loader_criteria(
-                SharedBetweenParties,
-                lambda cls: or_(
-                    cls.client_organization_id == organization_id,
-                    cls.vendor_organization_id == organization_id,
-                ),
-                include_aliases=True,
-            )
-        )
-    state.statement = state.statement.options(*criteria)
+    )
 
 
 def get_or_404(model: type[T], record_id: int) -> T:

@@ -123,3 +123,195 @@ def log_in(test_client: FlaskClient, person: User, org: Organization | None) -> 
         flask_session["_user_id"] = token
         flask_session["_fresh"] = True
     return test_client
+
+
+# --- Tendering ------------------------------------------------------------------------
+
+
+def vendor_profile(org: Organization, **fields):
+    """A listed directory profile for vendor ``org`` (functions, locations… as keyword lists)."""
+    from datetime import date
+
+    from vendors.models import (
+        LocationKind,
+        VendorCertification,
+        VendorFunction,
+        VendorLanguage,
+        VendorLocation,
+        VendorProfile,
+    )
+
+    functions = fields.pop("functions", ["accounts_payable"])
+    languages = fields.pop("languages", ["en", "fr"])
+    locations = fields.pop("locations", [("Lisbon", "PT", "nearshore")])
+    certifications = fields.pop("certifications", [("iso_27001", date(2030, 1, 1))])
+    values = {"listed": True, "description": f"{org.name} runs back offices.", "headcount": 250}
+    values.update(fields)
+    record = VendorProfile(organization_id=org.id, **values)
+    record.functions = [VendorFunction(catalogue_key=key) for key in functions]
+    record.languages = [VendorLanguage(code=code) for code in languages]
+    record.locations = [
+        VendorLocation(city=city, country=country, kind=LocationKind(kind))
+        for city, country, kind in locations
+    ]
+    record.certifications = [
+        VendorCertification(standard=standard, expires_on=expires)
+        for standard, expires in certifications
+    ]
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def tender(org: Organization, function_record: BackOfficeFunction | None = None, **fields):
+    """A tender of client ``org``: draft unless ``status`` says otherwise.
+
+    Comes with one SLA requirement (accuracy ≥ 99 %, higher is better), a
+    price criterion (60) and a quality criterion (40); invitations with
+    ``invite=[vendor_org, ...]``.
+    """
+    from datetime import date, timedelta
+
+    from portal.db import utcnow
+    from vendors.models import (
+        Better,
+        EvaluationCriterion,
+        Tender,
+        TenderInvitation,
+        TenderSlaRequirement,
+        TenderStatus,
+        TenderVisibility,
+    )
+
+    function_record = function_record or function(org, name=f"Tendered {next(_sequence)}")
+    invite = fields.pop("invite", [])
+    status = TenderStatus(fields.pop("status", "draft"))
+    values = {
+        "function_id": function_record.id,
+        "title": f"Outsource {function_record.name}",
+        "scope": "Run the whole function.",
+        "currency": function_record.currency,
+        "monthly_volume": Decimal(function_record.monthly_volume),
+        "volume_unit": function_record.volume_unit,
+        "term_months": 36,
+        "start_date": date(2027, 1, 1),
+        "bid_deadline": utcnow() + timedelta(days=14),
+        "visibility": TenderVisibility(fields.pop("visibility", "invited")),
+        "status": status,
+    }
+    if status != TenderStatus.DRAFT:
+        values["published_at"] = utcnow()
+    values.update(fields)
+    with organization_context(org.id):
+        record = Tender(**values)
+        record.sla_requirements = [
+            TenderSlaRequirement(
+                position=0,
+                library_key="invoice_accuracy",
+                metric="Invoice processing accuracy",
+                unit="%",
+                target=Decimal("99"),
+                better=Better.HIGHER,
+            )
+        ]
+        record.criteria = [
+            EvaluationCriterion(position=0, name="Price", weight=60, is_price=True),
+            EvaluationCriterion(position=1, name="Quality of approach", weight=40),
+        ]
+        db.session.add(record)
+        db.session.flush()
+        for vendor in invite:
+            db.session.add(TenderInvitation(tender_id=record.id, vendor_organization_id=vendor.id))
+        db.session.flush()
+    return record
+
+
+def bid(vendor: Organization, tender_record, **fields):
+    """A bid of ``vendor`` on ``tender_record``: submitted unless ``status`` says otherwise.
+
+    Priced by default at a fixed 50,000 a month plus 2.00 per unit, with a
+    transition cost of 100,000 and the tender's SLA targets committed as asked.
+    """
+    from portal.db import utcnow
+    from vendors.models import Bid, BidPriceLine, BidSlaCommitment, BidStatus, PriceLineKind
+
+    status = BidStatus(fields.pop("status", "submitted"))
+    lines = fields.pop(
+        "lines",
+        [
+            (PriceLineKind.FIXED_MONTHLY, None, Decimal("50000")),
+            (PriceLineKind.PER_UNIT, None, Decimal("2.00")),
+        ],
+    )
+    values = {
+        "tender_id": tender_record.id,
+        "status": status,
+        "currency": tender_record.currency,
+        "transition_cost": Decimal("100000"),
+        "delivery_location": "Lisbon, Portugal",
+        "narrative": "We run this for twenty clients.",
+    }
+    if status != BidStatus.DRAFT:
+        values["submitted_at"] = utcnow()
+    values.update(fields)
+    with organization_context(vendor.id):
+        record = Bid(**values)
+        record.price_lines = [
+            BidPriceLine(
+                position=position, kind=PriceLineKind(kind), quantity=qty, unit_price=price
+            )
+            for position, (kind, qty, price) in enumerate(lines)
+        ]
+        record.sla_commitments = [
+            BidSlaCommitment(requirement_id=requirement.id, committed=requirement.target)
+            for requirement in tender_record.sla_requirements
+        ]
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def question(vendor: Organization, tender_record, text: str = "Is VAT included?", answer=None):
+    from portal.db import utcnow
+    from vendors.models import ClarificationQuestion
+
+    with organization_context(vendor.id):
+        record = ClarificationQuestion(tender_id=tender_record.id, question=text)
+        if answer is not None:
+            record.answer = answer
+            record.answered_at = utcnow()
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def attachment(bid_record, filename: str = "approach.pdf", content: bytes | None = None):
+    import hashlib
+
+    from vendors.models import BidAttachment
+
+    content = content or minimal_pdf()
+    record = BidAttachment(
+        bid_id=bid_record.id,
+        filename=filename,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def minimal_pdf(text: str = "Our approach") -> bytes:
+    """A real one-page PDF (pypdf can open it)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -75,6 +75,30 @@ def _invitation(make, org) -> int:
     return record.id
 
 
+def _tender(make, org) -> int:
+    # A draft: only its own client may see it.
+    return make.tender(org).id
+
+
+def _third_party_tender(make):
+    """A published open tender of another client, on which ``org`` bids as a vendor."""
+    return make.tender(make.organization(kind="client"), status="published", visibility="open")
+
+
+def _bid(make, org) -> int:
+    return make.bid(org, _third_party_tender(make), status="draft").id
+
+
+def _question(make, org) -> int:
+    # Unanswered, on the owner's own draft tender: nobody else may see it.
+    tender = make.tender(org)
+    return make.question(make.organization(kind="vendor"), tender).id
+
+
+def _attachment(make, org) -> int:
+    return make.attachment(make.bid(org, _third_party_tender(make), status="draft")).id
+
+
 RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "membership_id": _membership,
     "department_id": _department,
@@ -82,4 +106,8 @@ RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "notification_id": _notification,
     "token_id": _api_token,
     "invitation_id": _invitation,
+    "tender_id": _tender,
+    "bid_id": _bid,
+    "question_id": _question,
+    "attachment_id": _attachment,
 }

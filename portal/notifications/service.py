@@ -15,10 +15,10 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from portal import db
+from portal import db, tenancy
 from portal.db import utcnow
 from portal.mail import send_email
-from portal.models import Notification, User
+from portal.models import Membership, Notification, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,34 @@ def notify(
             send_email(user.email, title_text, "\n\n".join(p for p in (body_text, url) if p))
     log.info("notified %d user(s) of %s", len(created), kind)
     return created
+
+
+def members_of(organization_id: int, roles: Iterable[Role]) -> list[User]:
+    """The active members of an organization holding one of ``roles``."""
+    statement = tenancy.across_tenants(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.role.in_(list(roles)),
+            User.is_active_account.is_(True),
+        )
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def notify_organization(
+    organization_id: int, roles: Iterable[Role], kind: str, title, body="", link=None
+) -> list[Notification]:
+    """Notify the members of another (or this) organization who hold ``roles``.
+
+    The notifications belong to that organization, so each recipient reads
+    them when working in it.
+    """
+    recipients = members_of(organization_id, roles)
+    with tenancy.organization_context(organization_id):
+        return notify(recipients, kind, title, body, link)
 
 
 def unread_count(user_id: int) -> int:

@@ -1,0 +1,1 @@
+"""Forms of tendering, one module per area."""

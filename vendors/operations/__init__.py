@@ -1,0 +1,1 @@
+"""Operations of tendering, one module per area."""

@@ -1,0 +1,1 @@
+"""Queries of tendering, one module per area."""
