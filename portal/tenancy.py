@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, ForeignKey, and_, event, literal_column, or_, select
+from sqlalchemy import ColumnElement, ForeignKey, Integer, and_, event, literal_column, or_, select
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -157,7 +157,13 @@ def _criteria(cls, organization_id, now) -> ColumnElement[bool]:
         # each mapped class gets its own ``visible_to``. (The test is on an
         # attribute, not on the class's identity: SQLAlchemy wraps the globals
         # this function reads while it analyses the lambda.)
-        return and_(literal_column("1") != organization_id, literal_column("1") != now)
+        # The placeholder's column types become the bound values' types for
+        # every class: ``now`` must be bound as a UTCDateTime, or SQLite would
+        # compare it as differently formatted text.
+        return and_(
+            literal_column("1", Integer()) != organization_id,
+            literal_column("1", db.UTCDateTime()) != now,
+        )
     return cls.visible_to(organization_id, now)
 
 

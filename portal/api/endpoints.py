@@ -28,10 +28,11 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from sqlalchemy.sql import Select
 
 from portal.api import bp
-from portal.api.problems import validation_problem
+from portal.api.problems import problem_response, validation_problem
 from portal.api.schemas import PageQuerySchema
 from portal.models import Role
 from portal.pagination import paginate
+from portal.rules import RuleError
 from portal.security import READ
 
 
@@ -212,3 +213,12 @@ def endpoint(
 @bp.errorhandler(ValidationError)
 def _invalid_input(error: ValidationError):
     return validation_problem(error.messages)
+
+
+@bp.errorhandler(RuleError)
+def _refused(error: RuleError):
+    """An operation's refusal: 422 naming the field at fault, else 409 (the record's state)."""
+    message = str(error.message)
+    if error.field:
+        return validation_problem({error.field: [message]}, detail=message)
+    return problem_response(409, message)

@@ -54,6 +54,8 @@ _ERROR_DESCRIPTIONS = {
     "401": "No API token, or an unknown or revoked one.",
     "403": "The token's role does not allow this.",
     "404": "No such record in the token's organization (or not on its side).",
+    "409": "A business rule refuses the change in the record's current state "
+    "(e.g. the bid deadline has passed); `detail` says why.",
     "415": "The body is not JSON.",
     "422": "Invalid input: `errors` names each field with its messages.",
     "429": "Too many requests for this token; retry after `Retry-After` seconds.",
@@ -126,6 +128,10 @@ def _operation(endpoint: str, operation: Operation, path_parameters: list[dict])
         codes.append("422")
     if operation.body:
         codes += ["400", "415"]
+    if operation.method != "GET":
+        codes.append("409")
+        if "422" not in codes:
+            codes.append("422")
     responses = {str(operation.status): _success(operation)}
     for code in sorted(codes):
         schema = ValidationProblemSchema if code == "422" else ProblemSchema
