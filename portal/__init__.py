@@ -120,6 +120,11 @@ def register_url_converters(app: Flask) -> None:
         integer the database refuses (a 500 on PostgreSQL and SQLite alike).
         """
 
+        #: At most as many digits as MAX_ID: a longer number does not even match
+        #: the path, so werkzeug never weighs it against another method's rule
+        #: on the same path (which would answer 405 instead of 404).
+        regex = r"\d{1,%d}" % len(str(MAX_ID))
+
         def __init__(self, map, *args, **kwargs):
             kwargs.setdefault("max", MAX_ID)
             super().__init__(map, *args, **kwargs)
@@ -129,8 +134,9 @@ def register_url_converters(app: Flask) -> None:
 
 
 #: Packages with a blueprint ``bp``; their ``views`` and ``api`` modules attach
-#: routes when imported. Importing them here rather than at the bottom of each
-#: ``__init__`` keeps the packages free of import cycles.
+#: routes when imported (and a ``cli`` module, its commands). Importing them here
+#: rather than at the bottom of each ``__init__`` keeps the packages free of
+#: import cycles.
 BLUEPRINT_PACKAGES = (
     "portal.dashboard",
     "portal.auth",
@@ -144,7 +150,7 @@ BLUEPRINT_PACKAGES = (
 
 def register_blueprints(app: Flask) -> None:
     for package in BLUEPRINT_PACKAGES:
-        for part in ("views", "api"):
+        for part in ("views", "api", "cli"):
             if find_spec(f"{package}.{part}") is not None:
                 import_module(f"{package}.{part}")
         app.register_blueprint(import_module(package).bp)

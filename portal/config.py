@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+MEGABYTE = 1024 * 1024
+
 
 class ConfigurationError(RuntimeError):
     """A setting that production needs is missing or invalid."""
@@ -50,6 +52,8 @@ class Settings:
     SESSION_LIFETIME_DAYS: int = 14
     #: How many reverse proxies in front of the portal set X-Forwarded-*; 0 trusts none.
     TRUSTED_PROXIES: int = 0
+    #: The largest file a bid may attach, in megabytes; a request may be 1 MB larger.
+    MAX_ATTACHMENT_MB: int = 10
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -69,6 +73,7 @@ class Settings:
             MAIL_USE_TLS=_bool(env.get("MAIL_USE_TLS"), True),
             MAIL_DEFAULT_SENDER=env.get("MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER),
             TRUSTED_PROXIES=int(env.get("RELAIS_TRUSTED_PROXIES", "0")),
+            MAX_ATTACHMENT_MB=int(env.get("RELAIS_MAX_ATTACHMENT_MB", "10")),
         )
         settings.validate()
         return settings
@@ -82,6 +87,8 @@ class Settings:
             raise ConfigurationError(
                 f"RELAIS_ENV must be development, test or production: {self.ENV}"
             )
+        if self.MAX_ATTACHMENT_MB < 1:
+            raise ConfigurationError("RELAIS_MAX_ATTACHMENT_MB must be at least 1")
         if self.is_production:
             missing = [
                 name
@@ -129,6 +136,8 @@ class Settings:
             "BABEL_DEFAULT_TIMEZONE": "UTC",
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
-            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            "MAX_ATTACHMENT_BYTES": self.MAX_ATTACHMENT_MB * MEGABYTE,
+            # The attachment plus the form around it; a larger request is refused unread (413).
+            "MAX_CONTENT_LENGTH": (self.MAX_ATTACHMENT_MB + 1) * MEGABYTE,
             **self.extra,
         }

@@ -1,15 +1,25 @@
 """Demo data: a believable set of organizations, people and functions to try Relais.
 
 Loaded by ``make run`` (``flask demo load``) and by the browser journeys. It is
-idempotent: the second load finds the demo's first user and does nothing.
+idempotent: the second load finds the demo's first user and creates nothing again.
 Every record goes through the same operations the UI uses, so the demo's
 audit log reads like a real one.
+
+Each domain package adds its own story in a ``demo`` module (``vendors/demo.py``)
+with ``load_demo(organizations)``, found through ``BLUEPRINT_PACKAGES`` so that
+``portal`` never imports the packages built on it; such a module may also list
+``ORGANIZATIONS`` of its own, created with ``create_demo_organization``. Each
+loader is idempotent itself, so a database loaded before a package existed
+gains that package's records on the next load.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,7 +29,7 @@ from portal.auth.passwords import hash_password
 from portal.functions.operations import create_department, create_function
 from portal.models import ApiToken, Membership, Organization, Role, User
 from portal.organizations.operations import create_organization
-from portal.tenancy import organization_context
+from portal.tenancy import across_tenants, organization_context
 from portal.tokens import token_hash
 
 #: The one development password of every demo account.
@@ -141,6 +151,8 @@ NORTHWIND_REGISTER = {
          4500, "customer invoices"),
         ("general_ledger", "General ledger", 5, 61000, 30000, 22500, 26000, 60000,
          9000, "journal entries"),
+        ("document_processing", "Document processing", 3, 41000, 18000, 13500, 30000, 20000,
+         9000, "documents"),
     )),
     "People": ("admin@northwind.example", (
         ("payroll", "Payroll", 5, 54000, 30000, 22500, 36000, 58000, 2600, "payslips"),
@@ -164,7 +176,23 @@ def _user(email: str, full_name: str) -> User:
     return user
 
 
-def _organization(demo: DemoOrganization) -> Organization:
+def find_demo_organization(demo: DemoOrganization) -> Organization | None:
+    """The demo organization already loaded: its name, with its founder as a member."""
+    statement = (
+        select(Organization)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Organization.name == demo.fields["name"], User.email == demo.people[0][0])
+        .order_by(Organization.id)
+    )
+    return db.session.scalars(across_tenants(statement)).first()
+
+
+def create_demo_organization(demo: DemoOrganization) -> Organization:
+    """Create a demo organization with its people and API token, unless it exists."""
+    existing = find_demo_organization(demo)
+    if existing is not None:
+        return existing
     founder_email, founder_name, _role = demo.people[0]
     founder = _user(founder_email, founder_name)
     organization = create_organization(founder, demo.fields)
@@ -216,21 +244,34 @@ def _northwind_register(organization: Organization) -> None:
                 )
 
 
+def package_demos() -> list[ModuleType]:
+    """The ``demo`` modules of the blueprint packages, in their order (``vendors.demo``…)."""
+    from portal import BLUEPRINT_PACKAGES
+
+    names = [f"{package}.demo" for package in BLUEPRINT_PACKAGES]
+    return [import_module(name) for name in names if find_spec(name) is not None]
+
+
 def load_demo() -> bool:
     """Create the demo records unless they exist; True when something was created."""
+    created = False
     first_email = ORGANIZATIONS[0].people[0][0]
-    if db.session.scalars(select(User.id).where(User.email == first_email)).first() is not None:
-        return False
-    created = {demo.key: _organization(demo) for demo in ORGANIZATIONS}
-    _northwind_register(created["northwind"])
+    if db.session.scalars(select(User.id).where(User.email == first_email)).first() is None:
+        organizations = {demo.key: create_demo_organization(demo) for demo in ORGANIZATIONS}
+        _northwind_register(organizations["northwind"])
+        created = True
+    organizations = {demo.key: find_demo_organization(demo) for demo in ORGANIZATIONS}
+    for module in package_demos():
+        created = module.load_demo(organizations) or created
     db.session.flush()
-    return True
+    return created
 
 
 def describe_logins() -> str:
     """The demo logins and API tokens, as ``make run`` prints them."""
     lines = ["", "Relais demo — every account's password is: " + DEMO_PASSWORD, ""]
-    for demo in ORGANIZATIONS:
+    extra = [demo for module in package_demos() for demo in getattr(module, "ORGANIZATIONS", ())]
+    for demo in (*ORGANIZATIONS, *extra):
         lines.append(f"  {demo.fields['name']} ({demo.fields['kind']})")
         for email, _name, role in demo.people:
             lines.append(f"    {role.value:<12} {email}")

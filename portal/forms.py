@@ -10,14 +10,16 @@ typed stays in the field when it is rejected.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import TextInput
+from wtforms.widgets import DateTimeLocalInput, TextInput
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -124,3 +126,75 @@ class LocalizedIntegerField(LocalizedDecimalField):
         super().process_formdata(valuelist)
         if self.data is not None:
             self.data = int(self.data)
+
+
+#: What a ``datetime-local`` input sends, and what people type where it falls back to text.
+_LOCAL_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+)
+
+
+def reader_timezone() -> ZoneInfo:
+    """The reader's time zone (Flask-Babel's choice), UTC outside a request."""
+    zone = get_timezone()
+    try:
+        return ZoneInfo(str(zone)) if zone is not None else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+class LocalDateTimeField(Field):
+    """A moment typed in the reader's time zone (``datetime-local``), kept as aware UTC.
+
+    ``data`` is an aware UTC datetime, and a stored value is shown back in
+    the reader's zone. A wall-clock time the zone skips (clocks going
+    forward) is refused; one it passes twice (clocks going back) is read as
+    the first of the two.
+    """
+
+    widget = DateTimeLocalInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return self.data.astimezone(reader_timezone()).strftime("%Y-%m-%dT%H:%M")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            self.data = None
+            return
+        naive = None
+        for pattern in _LOCAL_DATETIME_FORMATS:
+            try:
+                naive = datetime.strptime(text, pattern)
+                break
+            except ValueError:
+                continue
+        if naive is None:
+            self.data = None
+            raise ValueError(_l("Enter a date and time, e.g. 2030-01-31 17:00."))
+        zone = reader_timezone()
+        try:
+            moment = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+            round_trip = moment.astimezone(zone).replace(tzinfo=None)
+        except (OverflowError, ValueError):  # year 1 or 9999 pushed past the calendar
+            self.data = None
+            raise ValueError(_l("Enter a date and time, e.g. 2030-01-31 17:00.")) from None
+        if round_trip != naive:
+            self.data = None
+            raise ValueError(
+                _l(
+                    "%(time)s does not exist in %(zone)s: the clocks go forward then.",
+                    time=naive.strftime("%Y-%m-%d %H:%M"),
+                    zone=zone.key,
+                )
+            )
+        self.data = moment

@@ -7,12 +7,21 @@ French and €1,234.50 in English.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask, request
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+    gettext,
+)
 from flask_login import current_user
+
+from portal.db import utcnow
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 TIMEZONES = (
@@ -69,10 +78,21 @@ def moment(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
+def time_left(deadline: datetime | None) -> str:
+    """How long until ``deadline`` in the reader's language ("in 3 days"), or "closed"."""
+    if deadline is None:
+        return "—"
+    remaining = deadline - utcnow()
+    if remaining <= timedelta(0):
+        return gettext("closed")
+    return format_timedelta(remaining, add_direction=True)
+
+
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
 

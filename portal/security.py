@@ -66,5 +66,6 @@ def has_role(*roles: Role | Iterable[Role]) -> bool:
     membership = getattr(g, "membership", None)
     flat: set[Role] = set()
     for role in roles:
-        flat.update([role] if isinstance(role, Role) else role)
+        # A role name is a string too: one role, never its characters.
+        flat.update([Role(role)] if isinstance(role, str) else (Role(r) for r in role))
     return membership is not None and membership.role in flat

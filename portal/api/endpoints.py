@@ -141,6 +141,7 @@ def endpoint(
     public: bool = False,
     tag: str = "",
     name: str | None = None,
+    load: Callable | None = None,
 ) -> Callable:
     """Declare an API endpoint on ``rule`` (relative to /api/v1) for one HTTP ``method``.
 
@@ -150,6 +151,11 @@ def endpoint(
     ``body=`` (loaded dicts) when those schemas are given. It returns what
     ``response`` dumps, a ``select()`` when ``paginated``, a ``Response``, or
     None for 204. ``public`` endpoints need no token (the OpenAPI document).
+
+    ``load`` takes the URL arguments and returns the record they name, through
+    the wall; the view then receives that record instead of them. It runs
+    before the query and body are read, so a record the token may not see is
+    a 404 whatever was sent.
     """
     method = method.upper()
     allowed = frozenset(roles)
@@ -167,6 +173,9 @@ def endpoint(
             if not public:
                 _check_access(allowed, side)
             arguments = dict(view_args)
+            positional = ()
+            if load is not None:
+                positional, arguments = (load(**view_args),), {}
             page_args: dict = {}
             if query_schema is not None:
                 loaded = query_schema.load(request.args.to_dict(), unknown=EXCLUDE)
@@ -176,7 +185,7 @@ def endpoint(
                     arguments["query"] = loaded
             if body_schema is not None:
                 arguments["body"] = _load_body(body_schema)
-            result = view(**arguments)
+            result = view(*positional, **arguments)
             if isinstance(result, Response):
                 return result
             if paginated:

@@ -208,6 +208,40 @@ class OrganizationForm(FlaskForm):
         return valid
 
 
+def _optional_organization_id(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # no such choice: refused as one
+
+
+class CaptiveLinkForm(FlaskForm):
+    """Whether this vendor organization is a client's own shared-services centre."""
+
+    captive_of_id = SelectField(
+        _l("Captive shared-services centre of"),
+        coerce=_optional_organization_id,
+        # The operation refuses any other organization, with its own message.
+        validate_choice=False,
+        description=_l(
+            "Only client organizations of which you are also an administrator can be chosen."
+        ),
+    )
+
+    def __init__(self, *args, parents, current=None, **kwargs):
+        kwargs.setdefault("captive_of_id", current.id if current is not None else None)
+        super().__init__(*args, **kwargs)
+        options = {org.id: org.name for org in parents}
+        if current is not None:
+            # The present link stays choosable, even by an admin of the centre alone.
+            options.setdefault(current.id, current.name)
+        self.captive_of_id.choices = choices(
+            [("", _l("None: an independent provider")), *((str(i), n) for i, n in options.items())]
+        )
+
+
 def _email_address(form, field) -> None:
     # Reserved domains (.test, .invalid) are refused only in production, so that
     # demo data and tests can use them.

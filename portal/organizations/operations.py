@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 # The module, not its names: portal.context imports portal.auth, which imports
 # this module, so its names may not exist yet while this module loads.
 from portal import audit, context, db, tenancy
+from portal.audit_log.labels import ACTION_LABELS
 from portal.auth.passwords import hash_password, require_acceptable_password
 from portal.auth.sessions import revoke_sessions
 from portal.db import utcnow
@@ -36,6 +37,10 @@ from portal.tenancy import organization_context
 from portal.tokens import new_token, token_hash
 
 log = logging.getLogger(__name__)
+
+ACTION_LABELS.update(
+    {"organization.captive_link_changed": _l("Captive shared-services centre link changed")}
+)
 
 ORGANIZATION_FIELDS = (
     "name",
@@ -100,6 +105,84 @@ def update_organization(actor: User, organization: Organization, data: dict) -> 
     after = audit.snapshot(organization, ORGANIZATION_FIELDS)
     if before != after:
         audit.record("organization.updated", organization, actor=actor, before=before, after=after)
+    return organization
+
+
+class CaptiveLinkError(RuleError):
+    """A captive shared-services centre link the rules refuse."""
+
+
+def captive_parent_choices(user: User, organization: Organization) -> list[Organization]:
+    """The client organizations ``user`` administers, which ``organization`` may belong to."""
+    statement = (
+        select(Organization)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.role == Role.ADMIN,
+            Organization.kind.in_([OrganizationKind.CLIENT, OrganizationKind.BOTH]),
+            Organization.id != organization.id,
+        )
+        .order_by(Organization.name, Organization.id)
+    )
+    # The person's own memberships elsewhere: a deliberate read across tenants.
+    return list(db.session.scalars(tenancy.across_tenants(statement)))
+
+
+def link_captive_centre(
+    actor: User, organization: Organization, parent_id: int | None
+) -> Organization:
+    """Mark a vendor organization as the captive centre of a client, or as independent.
+
+    Only a client the actor also administers may be named: owning a
+    shared-services centre is the client's claim to make, not the vendor's.
+    """
+    if not organization.is_vendor:
+        raise CaptiveLinkError(
+            _l("Only a vendor organization can be a captive shared-services centre."),
+            field="captive_of_id",
+        )
+    old_parent = organization.captive_of
+    if parent_id == organization.captive_of_id:
+        return organization
+    parent = None
+    if parent_id is not None:
+        parent = next(
+            (org for org in captive_parent_choices(actor, organization) if org.id == parent_id),
+            None,
+        )
+        if parent is None:
+            raise CaptiveLinkError(
+                _l("Choose a client organization of which you are an administrator."),
+                field="captive_of_id",
+            )
+    before = {"captive_of_id": organization.captive_of_id}
+    organization.captive_of = parent
+    db.session.flush()
+    after = {"captive_of_id": organization.captive_of_id}
+    summary = f"{organization.name} → {parent.name if parent is not None else '—'}"
+    audit.record(
+        "organization.captive_link_changed",
+        organization,
+        actor=actor,
+        before=before,
+        after=after,
+        summary=summary,
+    )
+    # The clients concerned keep the change in their own logs too.
+    for client in {old_parent, parent} - {None}:
+        audit.record(
+            "organization.captive_link_changed",
+            organization,
+            actor=actor,
+            before=before,
+            after=after,
+            summary=summary,
+            organization_id=client.id,
+        )
+    log.info(
+        "user %s linked organization %s as captive of %s", actor.id, organization.id, parent_id
+    )
     return organization
 
 

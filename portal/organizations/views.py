@@ -15,6 +15,7 @@ from portal.db import MAX_ID
 from portal.models import Invitation, Membership, Role
 from portal.organizations import bp, operations, queries
 from portal.organizations.forms import (
+    CaptiveLinkForm,
     InvitationForm,
     InvitationSignupForm,
     OrganizationForm,
@@ -63,9 +64,24 @@ def new():
     return render_template("organizations/new.html", form=form), 400 if form.is_submitted() else 200
 
 
-def _settings_page(form: OrganizationForm, status: int = 200):
+def _captive_form(**kwargs) -> CaptiveLinkForm | None:
+    """The captive-centre choice, for a vendor organization's administrators."""
+    organization = g.organization
+    if not (organization.is_vendor and has_role(Role.ADMIN)):
+        return None
+    parents = operations.captive_parent_choices(current_user, organization)
+    return CaptiveLinkForm(parents=parents, current=organization.captive_of, **kwargs)
+
+
+def _settings_page(
+    form: OrganizationForm, status: int = 200, captive_form: CaptiveLinkForm | None = None
+):
     return render_template(
-        "organizations/settings.html", form=form, can_edit=has_role(Role.ADMIN)
+        "organizations/settings.html",
+        form=form,
+        can_edit=has_role(Role.ADMIN),
+        # Not read from this request's form unless it is the one that was sent.
+        captive_form=captive_form or _captive_form(formdata=None),
     ), status
 
 
@@ -85,6 +101,21 @@ def update_settings():
     operations.update_organization(current_user, g.organization, data)
     flash(_("The organization's details were saved."), "success")
     return redirect(url_for("organizations.settings"))
+
+
+@bp.post("/organization/captive-link")
+@requires(Role.ADMIN, side="vendor")
+def update_captive_link():
+    form = _captive_form()
+    if form.validate_on_submit():
+        try:
+            operations.link_captive_centre(current_user, g.organization, form.captive_of_id.data)
+        except operations.CaptiveLinkError as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(_("The captive centre link was saved."), "success")
+            return redirect(url_for("organizations.settings"))
+    return _settings_page(OrganizationForm(formdata=None, obj=g.organization), 400, form)
 
 
 def _members_page(invitation_form: InvitationForm | None = None, status: int = 200):

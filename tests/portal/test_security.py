@@ -224,3 +224,24 @@ def test_sign_up_attempts_are_rate_limited_so_taken_addresses_cannot_be_listed(a
 
     assert statuses[:limit] == [400] * limit
     assert statuses[-1] == 429
+
+
+def test_the_top_bar_shows_admin_links_to_admins_only(as_client_admin, as_client_viewer):
+    # has_role('admin') once read the string as the roles 'a', 'd', 'm'…
+    assert b"Audit log" in as_client_admin.get("/functions/").data
+    assert b"Audit log" not in as_client_viewer.get("/functions/").data
+
+
+def test_has_role_takes_a_role_name_a_role_or_a_list(app, make, client_org, login):
+    from flask import g
+
+    from portal.security import has_role
+
+    member = make.add_membership(client_org, make.user(), "procurement")
+    with app.test_request_context():
+        g.membership = member
+        assert has_role("procurement")
+        assert has_role(Role.PROCUREMENT)
+        assert has_role(["admin", "procurement"])
+        assert not has_role("admin")
+        assert not has_role("viewer")
