@@ -123,7 +123,7 @@ def register_url_converters(app: Flask) -> None:
         #: At most as many digits as MAX_ID: a longer number does not even match
         #: the path, so werkzeug never weighs it against another method's rule
         #: on the same path (which would answer 405 instead of 404).
-        regex = r"\d{1,%d}" % len(str(MAX_ID))
+        regex = rf"\d{{1,{len(str(MAX_ID))}}}"
 
         def __init__(self, map, *args, **kwargs):
             kwargs.setdefault("max", MAX_ID)

@@ -18,8 +18,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from portal import create_app, db, mail, migrations, tenancy
+from portal.api.operations import TOKEN_PREFIX
 from portal.config import Settings
+from portal.db import utcnow
 from portal.extensions import limiter
+from portal.models import ApiToken, Role
+from portal.tenancy import organization_context
+from portal.tokens import new_token, token_hash
 from tests import factories
 
 POSTGRES_SERVER = os.environ.get(
@@ -199,3 +204,26 @@ def as_other_client_admin(make, login, other_client_org):
     return login(
         make.member(other_client_org, "admin", email="admin@contoso.test"), other_client_org
     )
+
+
+@pytest.fixture
+def make_token():
+    """``make_token(org, role="viewer", revoked=False)`` → the secret."""
+
+    def _make(org, role: str = "viewer", revoked: bool = False) -> str:
+        secret = TOKEN_PREFIX + new_token()
+        with organization_context(org.id):
+            db.session.add(
+                ApiToken(
+                    name=f"{role} token",
+                    prefix=secret[:12],
+                    token_hash=token_hash(secret),
+                    role=Role(role),
+                    revoked_at=utcnow() if revoked else None,
+                )
+            )
+            # A request answering >= 400 rolls back; the token must survive it.
+            db.session.commit()
+        return secret
+
+    return _make

@@ -16,9 +16,7 @@ def test_models_and_migrations_agree(app):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
-    assert differences == [], (
-        f"add a migration (flask db revision): {differences}"
-    )
+    assert differences == [], f"add a migration (flask db revision): {differences}"
 
 
 @pytest.mark.no_transaction
