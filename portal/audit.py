@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 
-from portal import db
+from portal import db, tenancy
 from portal.models import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ def record(
 ) -> AuditEvent:
     """Write one audit event in the current organization (or the one given).
 
+    An event written in another organization's log (the other party of a
+    tender or contract) keeps who acted but not their address or token.
+
     ``actor`` defaults to the logged-in user; API calls also record their token.
     """
     if actor is None and has_request_context():
@@ -67,6 +70,11 @@ def record(
     )
     if organization_id is not None:
         event.organization_id = organization_id
+        if organization_id != tenancy.current_organization_id():
+            # Written in the other party's log (a vendor told of an award):
+            # this side's network address and API token are not theirs to read.
+            event.ip_address = None
+            event.api_token_id = None
     db.session.add(event)  # without organization_id, it takes the current one
     log.info("audit %s %s:%s by %s", action, event.target_type, event.target_id, event.actor_id)
     return event

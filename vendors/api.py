@@ -104,28 +104,10 @@ class TenderSummarySchema(Schema):
     bid_deadline = fields.DateTime(metadata={"description": "UTC."})
 
 
-class TenderSchema(Schema):
+class TenderSchema(TenderSummarySchema):
     """A tender's terms, as every organization that may see it reads them."""
 
-    id = fields.Integer()
-    title = fields.String()
     scope = fields.String()
-    status = fields.Function(
-        lambda tender: tender.phase(utcnow()).value,
-        metadata={
-            "enum": [status.value for status in TenderStatus],
-            "description": "A published tender past its deadline reads closed.",
-        },
-    )
-    client = fields.Nested(PartySchema, attribute="organization")
-    currency = fields.String()
-    monthly_volume = DecimalString(places=2)
-    volume_unit = fields.String()
-    term_months = fields.Integer()
-    start_date = fields.Date()
-    location_preference = fields.Enum(LocationPreference, by_value=True)
-    visibility = fields.Enum(TenderVisibility, by_value=True)
-    bid_deadline = fields.DateTime(metadata={"description": "UTC."})
     sla_requirements = fields.List(fields.Nested(SlaRequirementSchema))
     criteria = fields.List(fields.Nested(CriterionSchema))
     addenda = fields.List(fields.Nested(AddendumSchema))

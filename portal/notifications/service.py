@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
@@ -55,6 +55,13 @@ def notify(
             send_email(user.email, title_text, "\n\n".join(p for p in (body_text, url) if p))
     log.info("notified %d user(s) of %s", len(created), kind)
     return created
+
+
+def link_to(endpoint: str, **values) -> str:
+    """A notification's link: the page's path, in a request or not (CLI jobs have none)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def members_of(organization_id: int, roles: Iterable[Role]) -> list[User]:

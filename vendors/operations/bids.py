@@ -15,19 +15,18 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import BuildError
 from werkzeug.utils import secure_filename
 
 from portal import audit, db, tenancy
 from portal.audit_log.labels import ACTION_LABELS
 from portal.db import utcnow
 from portal.models import User
-from portal.notifications.service import notify_organization
+from portal.notifications.service import link_to, notify_organization
 from portal.rules import RuleError
 from vendors import TENDER_MANAGERS
 from vendors.forms.bids import (
@@ -188,14 +187,6 @@ def _claim(bid: Bid, expected: BidStatus | tuple[BidStatus, ...], **values) -> b
     return result.rowcount == 1
 
 
-def _link(endpoint: str, **values) -> str | None:
-    """A path inside the portal; None while that page does not exist (another area's view)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 # --- Clarification questions ----------------------------------------------------------
 
 
@@ -240,7 +231,7 @@ def ask_question(actor: User | None, tender: Tender, text: str) -> Clarification
         "tender.question_asked",
         _l("New question on %(title)s", title=tender.title),
         _l("A vendor asked a clarification question. Answer it for every bidder to read."),
-        _link("vendors.tender", tender_id=tender.id),
+        link_to("vendors.tender", tender_id=tender.id),
     )
     log.info(
         "user %s asked question %s on tender %s", getattr(actor, "id", None), question.id, tender.id

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
@@ -26,7 +25,7 @@ from portal.audit_log.labels import ACTION_LABELS
 from portal.db import utcnow
 from portal.i18n import moment
 from portal.models import User
-from portal.notifications.service import notify_organization
+from portal.notifications.service import link_to, notify_organization
 from portal.rules import RuleError
 from vendors import BID_MANAGERS
 from vendors.models import Bid, BidScore, BidStatus, Tender, TenderStatus
@@ -94,13 +93,6 @@ def evaluation_open(tender: Tender, now: datetime) -> bool:
     except EvaluationRuleError:
         return False
     return True
-
-
-def _vendor_bid_link(bid: Bid) -> str:
-    """The vendor's own page of its bid, in a request or not (API jobs, CLI)."""
-    if has_request_context():
-        return url_for("vendors.bid", bid_id=bid.id)
-    return current_app.url_map.bind("localhost").build("vendors.bid", {"bid_id": bid.id})
 
 
 # --- Scores ---------------------------------------------------------------------------
@@ -280,7 +272,7 @@ def award_tender(actor: User, tender: Tender, bid: Bid, reason: str) -> Tender:
         summary=f"{tender.title}: {bid.vendor.name}",
     )
     for record, action in [(bid, "bid.awarded"), *((other, "bid.not_awarded") for other in others)]:
-        event = audit.record(
+        audit.record(
             action,
             record,
             actor=actor,
@@ -289,10 +281,6 @@ def award_tender(actor: User, tender: Tender, bid: Bid, reason: str) -> Tender:
             summary=tender.title,
             organization_id=record.organization_id,
         )
-        # Written in the vendor's log: the client's network address and API
-        # token are the client's business, not the vendor's.
-        event.ip_address = None
-        event.api_token_id = None
 
     client = tender.organization.name
     notify_organization(
@@ -305,7 +293,7 @@ def award_tender(actor: User, tender: Tender, bid: Bid, reason: str) -> Tender:
             client=client,
             title=tender.title,
         ),
-        _vendor_bid_link(bid),
+        link_to("vendors.bid", bid_id=bid.id),
     )
     for other in others:
         notify_organization(
@@ -319,7 +307,7 @@ def award_tender(actor: User, tender: Tender, bid: Bid, reason: str) -> Tender:
                 client=client,
                 title=tender.title,
             ),
-            _vendor_bid_link(other),
+            link_to("vendors.bid", bid_id=other.id),
         )
 
     tender_awarded.send(tender, bid=bid, actor=actor)

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -29,7 +28,7 @@ from portal import audit, db, tenancy
 from portal.audit_log.labels import ACTION_LABELS, TARGET_LABELS
 from portal.db import utcnow
 from portal.models import BackOfficeFunction, Role, User
-from portal.notifications.service import members_of, notify, notify_organization
+from portal.notifications.service import link_to, members_of, notify, notify_organization
 from portal.rules import RuleError
 from vendors import BID_MANAGERS, TENDER_MANAGERS
 from vendors.models import (
@@ -108,19 +107,12 @@ class TenderRuleError(RuleError):
 # --- Helpers --------------------------------------------------------------------------
 
 
-def _link(endpoint: str, **values) -> str:
-    """A path inside the portal, in a request or not (the CLI has none)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
 def _client_link(tender: Tender) -> str:
-    return _link("vendors.tender", tender_id=tender.id)
+    return link_to("vendors.tender", tender_id=tender.id)
 
 
 def _vendor_link(tender: Tender) -> str:
-    return _link("vendors.marketplace_tender", tender_id=tender.id)
+    return link_to("vendors.marketplace_tender", tender_id=tender.id)
 
 
 def _deadline_utc(tender: Tender) -> str:

@@ -353,7 +353,11 @@ def upload_attachment(bid_id: int):
 @requires(*READ, side="vendor")
 def bid_attachment(bid_id: int, attachment_id: int):
     record = _own_bid_or_404(bid_id)
-    attachment = tenancy.child_or_404(record, "attachments", attachment_id)
+    return send_attachment(tenancy.child_or_404(record, "attachments", attachment_id))
+
+
+def send_attachment(attachment):
+    """A bid's PDF as a download, never rendered inline nor kept in a shared cache."""
     response = send_file(
         io.BytesIO(attachment.content),
         mimetype="application/pdf",

@@ -8,9 +8,7 @@ deadline.
 
 from __future__ import annotations
 
-import io
-
-from flask import flash, g, redirect, render_template, send_file, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from portal import tenancy
@@ -23,6 +21,7 @@ from vendors.models import Tender
 from vendors.operations import evaluation as operations
 from vendors.queries import evaluation as queries
 from vendors.queries.tenders import own_tender_or_404, status_label
+from vendors.views.bids import send_attachment
 
 
 def _evaluation_url(tender: Tender) -> str:
@@ -113,17 +112,7 @@ def client_bid(tender_id: int, bid_id: int):
 def client_bid_attachment(tender_id: int, bid_id: int, attachment_id: int):
     tender = own_tender_or_404(tender_id)
     bid = queries.opened_bid_or_404(tender, bid_id, utcnow())
-    attachment = tenancy.child_or_404(bid, "attachments", attachment_id)
-    response = send_file(
-        io.BytesIO(attachment.content),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(tenancy.child_or_404(bid, "attachments", attachment_id))
 
 
 @bp.post("/tenders/<int:tender_id>/award")
