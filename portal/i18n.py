@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from babel import numbers as babel_numbers
 from flask import Flask, request
 from flask_babel import (
     format_currency,
@@ -63,6 +64,22 @@ def money(amount: Decimal | None, currency: str) -> str:
     return format_currency(amount, currency)
 
 
+def unit_price(amount: Decimal | None, currency: str) -> str:
+    """A price per unit: the currency's decimals at least, more when the price has them.
+
+    Prices per unit are quoted below the cent (0.455 € per invoice); rounding
+    them for display would misstate the offer.
+    """
+    if amount is None:
+        return "—"
+    return babel_numbers.format_currency(
+        Decimal(amount).normalize(),
+        currency,
+        locale=get_locale() or "en",
+        decimal_quantization=False,
+    )
+
+
 def number(value: Decimal | int | None, digits: int | None = None) -> str:
     if value is None:
         return "—"
@@ -90,6 +107,7 @@ def time_left(deadline: datetime | None) -> str:
 
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["unit_price"] = unit_price
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["time_left"] = time_left
