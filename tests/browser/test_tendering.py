@@ -190,7 +190,7 @@ def invite_and_publish(page: Page, title: str) -> None:
     candidates.get_by_label(ATLAS).check()
     candidates.get_by_label(MERIDIAN).check()
     page.get_by_role("button", name="Invite the ticked vendors").click()
-    expect(alert(page, "2 vendor(s) invited.")).to_be_visible()
+    expect(alert(page, "2 vendors invited.")).to_be_visible()
     expect(page.get_by_test_id("invited")).to_contain_text(ATLAS)
     expect(page.get_by_test_id("invited")).to_contain_text(MERIDIAN)
 

@@ -120,7 +120,7 @@ class AwardForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the award"),
         validators=[DataRequired(message=_l("Say why this bid wins.")), Length(max=MAX_REASON)],
-        description=_l("Kept with the award and in the audit log; bidders are not shown it."),
+        description=_l("Kept with the award and in the audit log; bidders do not see it."),
     )
 
     def __init__(self, *args, bids: Iterable[tuple[int, str]] = (), **kwargs):

@@ -349,7 +349,7 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for cancelling"),
         validators=[DataRequired(), Length(max=5000)],
-        description=_l("Vendors who were invited or have a bid read it."),
+        description=_l("Invited vendors and vendors with a bid will read it."),
     )
 
 

@@ -886,7 +886,7 @@ def close_due_tenders(now: datetime | None = None) -> list[Tender]:
     closed = []
     for tender in queries.due_tenders(now):
         with tenancy.organization_context(tender.organization_id):
-            _move(tender, TenderStatus.CLOSED, _l("Only a published tender closes."))
+            _move(tender, TenderStatus.CLOSED, _l("Only a published tender can be closed."))
             tender.closed_at = now
             audit.record(
                 "tender.closed",

@@ -8,7 +8,7 @@ other clients' published tenders through the wall, but never on these pages.
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from portal import tenancy
@@ -233,7 +233,10 @@ def tender_invitations(tender_id: int):
             show_on_form(form, error)
         else:
             if created:
-                flash(_("%(count)s vendor(s) invited.", count=len(created)), "success")
+                flash(
+                    ngettext("%(num)s vendor invited.", "%(num)s vendors invited.", len(created)),
+                    "success",
+                )
             return redirect(url_for("vendors.tender_invitations", tender_id=tender.id))
     if form.is_submitted():
         status = 400
