@@ -26,6 +26,7 @@ from portal import db, tenancy
 from portal.functions.baseline import baseline_of
 from portal.models import User
 from vendors import rules
+from vendors.forms.profiles import LOCATION_KIND_LABELS  # noqa: F401 - the one list of labels
 from vendors.models import (
     BID_SEALED_STATUSES,
     Better,
@@ -37,20 +38,14 @@ from vendors.models import (
     LocationKind,
     PriceLineKind,
     Tender,
-    TenderSlaRequirement,
     TenderStatus,
 )
+from vendors.queries import bids as bid_queries
 
 PRICING_MODEL_LABELS = {
     PriceLineKind.FIXED_MONTHLY: _l("Fixed monthly fee"),
     PriceLineKind.PER_UNIT: _l("Price per unit"),
     PriceLineKind.PER_FTE: _l("Price per FTE"),
-}
-
-LOCATION_KIND_LABELS = {
-    LocationKind.ONSHORE: _l("Onshore"),
-    LocationKind.NEARSHORE: _l("Nearshore"),
-    LocationKind.OFFSHORE: _l("Offshore"),
 }
 
 BID_STATUS_LABELS = {
@@ -393,20 +388,13 @@ class LineRow:
     monthly_amount: Decimal
 
 
-@dataclass(frozen=True)
-class CommitmentRow:
-    requirement: TenderSlaRequirement
-    committed: Decimal | None
-    weaker: bool
-
-
 @dataclass
 class BidDetail:
     bid: Bid
     lines: list[LineRow]
     monthly_price: Decimal
     projected_total: Decimal
-    commitments: list[CommitmentRow]
+    commitments: list[bid_queries.CommitmentRow]
     attachments: list[BidAttachment]
 
 
@@ -424,26 +412,13 @@ def opened_bid_or_404(tender: Tender, bid_id: int, now: datetime) -> Bid:
 
 
 def bid_detail(tender: Tender, bid: Bid) -> BidDetail:
-    lines = [
-        LineRow(line, rules.line_monthly_amount(line, tender.monthly_volume, tender.currency))
-        for line in bid.price_lines
-    ]
-    committed = {c.requirement_id: c.committed for c in bid.sla_commitments}
-    commitments = [
-        CommitmentRow(r, committed.get(r.id), _falls_short(r, committed.get(r.id)))
-        for r in tender.sla_requirements
-    ]
+    """A submitted bid as the client reads it: the vendor's own pricing and commitments."""
+    pricing = bid_queries.pricing(bid, tender)
     return BidDetail(
         bid=bid,
-        lines=lines,
-        monthly_price=sum((row.monthly_amount for row in lines), start=Decimal(0)),
-        projected_total=rules.projected_total(
-            bid.price_lines,
-            tender.monthly_volume,
-            tender.term_months,
-            bid.transition_cost,
-            tender.currency,
-        ),
-        commitments=commitments,
+        lines=[LineRow(line, amount) for line, amount in pricing.lines],
+        monthly_price=pricing.monthly,
+        projected_total=pricing.total,
+        commitments=bid_queries.commitment_rows(bid, tender),
         attachments=list(bid.attachments),
     )
