@@ -145,6 +145,7 @@ BLUEPRINT_PACKAGES = (
     "portal.notifications",
     "portal.audit_log",
     "vendors",
+    "contracts",
 )
 
 

@@ -315,3 +315,162 @@ def minimal_pdf(text: str = "Our approach") -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+# --- Contracts ---------------------------------------------------------------------
+
+
+def contract(client: Organization, vendor: Organization, **fields):
+    """A contract between ``client`` and ``vendor``: active unless ``status`` says otherwise.
+
+    Runs 36 months from 1 January 2026, in the function's currency, with a
+    fixed fee of 40,000 a month (code ``base-fee``), 2.50 per supplier invoice
+    (``invoices``), no minimum, a credit cap of 10 % and two metrics:
+    ``accuracy`` (≥ 99 %, critical below 97 %, 5 % credit) and
+    ``cycle-time`` (≤ 3 days, critical above 5, 4 % credit).
+    """
+    from datetime import date
+
+    from contracts.models import (
+        Contract,
+        ContractStatus,
+        ContractVersion,
+        RateCardLine,
+        RateKind,
+        SlaMetric,
+        VatTreatment,
+    )
+    from contracts.rules import term_end
+    from portal.db import utcnow
+    from vendors.models import Better
+
+    function_record = fields.pop("function_record", None) or function(
+        client, name=f"Contracted {next(_sequence)}"
+    )
+    status = ContractStatus(fields.pop("status", "active"))
+    start = fields.pop("start_date", date(2026, 1, 1))
+    months = fields.pop("months", 36)
+    version_fields = {
+        "monthly_minimum": fields.pop("monthly_minimum", None),
+        "credit_cap_percent": Decimal(fields.pop("credit_cap_percent", "10")),
+        "retained_governance_monthly": Decimal(fields.pop("retained_governance_monthly", "0")),
+    }
+    lines = fields.pop(
+        "lines",
+        [
+            ("base-fee", RateKind.FIXED_MONTHLY, "Service management", "", Decimal("40000")),
+            (
+                "invoices",
+                RateKind.PER_UNIT,
+                "Invoice processing",
+                "supplier invoice",
+                Decimal("2.50"),
+            ),
+        ],
+    )
+    metrics = fields.pop(
+        "metrics",
+        [
+            ("accuracy", "Invoice accuracy", "%", "99", Better.HIGHER, "97", "5"),
+            ("cycle-time", "Cycle time", "days", "3", Better.LOWER, "5", "4"),
+        ],
+    )
+    values = {
+        "client_organization_id": client.id,
+        "vendor_organization_id": vendor.id,
+        "function_id": function_record.id,
+        "title": f"Run {function_record.name}",
+        "catalogue_key": function_record.catalogue_key,
+        "currency": function_record.currency,
+        "start_date": start,
+        "end_date": term_end(start, months),
+        "payment_terms_days": 30,
+        "vat_treatment": VatTreatment.DOMESTIC,
+        "vat_rate": Decimal("20"),
+        "transition_cost": Decimal("120000"),
+        "status": status,
+    }
+    if status not in (ContractStatus.DRAFT, ContractStatus.CANCELLED):
+        values["sent_at"] = utcnow()
+    if status in (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED):
+        values["accepted_at"] = utcnow()
+    values.update(fields)
+    with organization_context(client.id):
+        record = Contract(**values)
+        version = ContractVersion(
+            number=1, effective_from=record.start_date, end_date=record.end_date, **version_fields
+        )
+        version.rate_lines = [
+            RateCardLine(
+                position=position, code=code, kind=kind, description=text, unit=unit, rate=rate
+            )
+            for position, (code, kind, text, unit, rate) in enumerate(lines)
+        ]
+        version.metrics = [
+            SlaMetric(
+                position=position,
+                code=code,
+                name=name,
+                unit=unit,
+                target=Decimal(target),
+                better=better,
+                critical_threshold=Decimal(critical) if critical is not None else None,
+                credit_percent=Decimal(credit),
+            )
+            for position, (code, name, unit, target, better, critical, credit) in enumerate(metrics)
+        ]
+        record.versions = [version]
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def delivery_report(contract_record, period, **fields):
+    """A report of ``contract_record`` for ``period`` (a date in the month): submitted by default.
+
+    ``volumes`` maps line codes to quantities (default 10,000 for each unit
+    line), ``values`` maps metric codes to values (default: each target, so
+    every metric is met; None for a metric not reported).
+    """
+    from contracts.models import DeliveryReport, ReportMeasurement, ReportStatus, ReportVolume
+    from contracts.rules import month_start
+    from portal.db import utcnow
+
+    period = month_start(period)
+    version = contract_record.version_for(period)
+    volumes = fields.pop("volumes", {})
+    values = fields.pop("values", {})
+    status = ReportStatus(fields.pop("status", "submitted"))
+    report_values = {
+        "contract_id": contract_record.id,
+        "client_organization_id": contract_record.client_organization_id,
+        "vendor_organization_id": contract_record.vendor_organization_id,
+        "period": period,
+        "contract_version_id": version.id,
+        "status": status,
+        "comment": "",
+    }
+    if status != ReportStatus.DRAFT:
+        report_values["submitted_at"] = utcnow()
+    report_values.update(fields)
+    with organization_context(contract_record.vendor_organization_id):
+        record = DeliveryReport(**report_values)
+        record.volumes = [
+            ReportVolume(line_id=line.id, quantity=Decimal(volumes.get(line.code, "10000")))
+            for line in version.unit_lines
+        ]
+        record.measurements = [
+            ReportMeasurement(metric_id=metric.id, value=_reported(values, metric))
+            for metric in version.metrics
+        ]
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def _reported(values: dict, metric):
+    """The value given for ``metric`` (None: not reported), or its target when not given."""
+    if metric.code not in values:
+        return metric.target
+    value = values[metric.code]
+    return None if value is None else Decimal(str(value))

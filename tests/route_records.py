@@ -99,6 +99,31 @@ def _attachment(make, org) -> int:
     return make.attachment(make.bid(org, _third_party_tender(make), status="draft")).id
 
 
+def _contract(make, org) -> int:
+    # The owner is the client; the vendor is another organization.
+    return make.contract(org, make.organization(kind="vendor")).id
+
+
+def _report(make, org) -> int:
+    contract = make.contract(org, make.organization(kind="vendor"))
+    return make.delivery_report(contract, contract.start_date).id
+
+
+def _version(make, org) -> int:
+    return make.contract(org, make.organization(kind="vendor")).versions[0].id
+
+
+def _metric(make, org) -> int:
+    return make.contract(org, make.organization(kind="vendor")).versions[0].metrics[0].id
+
+
+def _vendor_organization(make, org) -> int:
+    # A vendor with which the owner has a contract (its scorecard as the client sees it).
+    vendor = make.organization(kind="vendor")
+    make.contract(org, vendor)
+    return vendor.id
+
+
 RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "membership_id": _membership,
     "department_id": _department,
@@ -110,4 +135,9 @@ RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "bid_id": _bid,
     "question_id": _question,
     "attachment_id": _attachment,
+    "contract_id": _contract,
+    "report_id": _report,
+    "version_id": _version,
+    "metric_id": _metric,
+    "vendor_id": _vendor_organization,
 }
