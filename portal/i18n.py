@@ -7,13 +7,14 @@ French and €1,234.50 in English.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel import numbers as babel_numbers
 from flask import Flask, request
 from flask_babel import (
     format_currency,
+    format_date,
     format_datetime,
     format_decimal,
     format_timedelta,
@@ -95,6 +96,16 @@ def moment(value: datetime | None, style: str = "medium") -> str:
     return format_datetime(value, style)
 
 
+def day(value: date | None) -> str:
+    """A calendar date in the reader's language ("27 Nov 2026")."""
+    return format_date(value, "medium") if value is not None else "—"
+
+
+def period(value: date | None) -> str:
+    """A month of service in the reader's language ("November 2026")."""
+    return format_date(value, "LLLL y") if value is not None else "—"
+
+
 def time_left(deadline: datetime | None) -> str:
     """How long until ``deadline`` in the reader's language ("in 3 days"), or "closed"."""
     if deadline is None:
@@ -110,6 +121,8 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["unit_price"] = unit_price
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["period"] = period
     app.jinja_env.filters["time_left"] = time_left
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

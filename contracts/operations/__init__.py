@@ -1,0 +1,1 @@
+"""Every function that changes contracts, delivery reports and SLA results."""

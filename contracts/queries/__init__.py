@@ -1,0 +1,1 @@
+"""Read-only queries of contracts, reports and results, for views, API and reports."""
