@@ -263,6 +263,10 @@ class ContractVersion(Base):
     )
 
     @property
+    def currency(self) -> str:
+        return self.contract.currency
+
+    @property
     def unit_lines(self) -> list[RateCardLine]:
         return [line for line in self.rate_lines if line.kind is RateKind.PER_UNIT]
 
