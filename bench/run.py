@@ -16,7 +16,7 @@ import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +45,9 @@ AUDIT_EVENTS = 20_000
 VENDORS = 200
 TENDERS = 300
 BIDS_ON_ONE_TENDER = 30
+CONTRACTS = 100
+METRICS = 20
+HISTORY_MONTHS = 36
 RUNS = 15
 
 #: page → (median milliseconds, peak MiB allocated while rendering it) not to exceed.
@@ -230,6 +233,115 @@ def _fill_tendering(organization_id: int, hashed: str) -> int:
     return evaluated.id
 
 
+def _fill_contracts(organization_id: int) -> int:
+    """Contracts of the bench company with many vendors, and one with 36 accepted
+    months of 20 metrics each (the SLA history pages).
+
+    Returns the id of the contract with the long history.
+    """
+    from datetime import date
+
+    from contracts.models import (
+        Contract,
+        ContractStatus,
+        ContractVersion,
+        DeliveryReport,
+        RateCardLine,
+        RateKind,
+        ReportMeasurement,
+        ReportStatus,
+        ReportVolume,
+        SlaMetric,
+        VatTreatment,
+    )
+    from contracts.operations.results import record_results
+    from contracts.rules import add_months, term_end
+    from vendors.models import Better
+
+    session = db.session
+    function_id = session.scalars(
+        select(BackOfficeFunction.id).where(BackOfficeFunction.organization_id == organization_id)
+    ).first()
+    vendor_ids = session.scalars(
+        select(Organization.id).where(Organization.kind == OrganizationKind.VENDOR).limit(CONTRACTS)
+    ).all()
+    start = date(2023, 1, 1)
+    contracts = []
+    for number, vendor_id in enumerate(vendor_ids):
+        contract = Contract(
+            client_organization_id=organization_id,
+            vendor_organization_id=vendor_id,
+            function_id=function_id,
+            title=f"Contract {number}",
+            currency="EUR",
+            start_date=start,
+            end_date=term_end(start, 48),
+            vat_treatment=VatTreatment.DOMESTIC,
+            vat_rate=Decimal("20"),
+            status=ContractStatus.ACTIVE,
+        )
+        version = ContractVersion(
+            number=1, effective_from=start, end_date=contract.end_date, credit_cap_percent=10
+        )
+        version.rate_lines = [
+            RateCardLine(
+                position=0,
+                code="base",
+                kind=RateKind.FIXED_MONTHLY,
+                description="Base fee",
+                rate=Decimal("30000"),
+            ),
+            RateCardLine(
+                position=1,
+                code="items",
+                kind=RateKind.PER_UNIT,
+                description="Item",
+                unit="item",
+                rate=Decimal("1.25"),
+            ),
+        ]
+        version.metrics = [
+            SlaMetric(
+                position=n,
+                code=f"metric-{n}",
+                name=f"Metric {n}",
+                unit="%",
+                target=Decimal("98"),
+                better=Better.HIGHER,
+                critical_threshold=Decimal("95"),
+                credit_percent=Decimal("2"),
+            )
+            for n in range(METRICS if number == 0 else 3)
+        ]
+        contract.versions = [version]
+        session.add(contract)
+        contracts.append(contract)
+    session.flush()
+    history = contracts[0]
+    version = history.versions[0]
+    for month in range(HISTORY_MONTHS):
+        report = DeliveryReport(
+            contract_id=history.id,
+            client_organization_id=organization_id,
+            vendor_organization_id=history.vendor_organization_id,
+            period=add_months(start, month),
+            contract_version_id=version.id,
+            status=ReportStatus.ACCEPTED,
+        )
+        report.contract = history
+        report.contract_version = version
+        report.volumes = [ReportVolume(line_id=version.rate_lines[1].id, quantity=10_000 + month)]
+        report.measurements = [
+            ReportMeasurement(metric_id=metric.id, value=Decimal(96 + (month + n) % 4))
+            for n, metric in enumerate(version.metrics)
+        ]
+        session.add(report)
+        session.flush()
+        record_results(report, notify_breaches=False)
+    session.flush()
+    return history.id
+
+
 def _fill(organization_id: int, hashed: str) -> User:
     session = db.session
     admin = User(email="bench-admin@example.com", full_name="Bench Admin", password_hash=hashed)
@@ -334,6 +446,7 @@ def main() -> int:
             with organization_context(organization.id):
                 admin = _fill(organization.id, hashed)
                 evaluated = _fill_tendering(organization.id, hashed)
+                history = _fill_contracts(organization.id)
             token = start_session(admin, organization.id)
             db.session.commit()
             print(
@@ -373,7 +486,7 @@ def main() -> int:
         failures = 0
         print(f"{'page':<44}{'median ms':>10}{'p95 ms':>9}{'SQL':>6}{'peak MiB':>10}   target")
         for template, (target_ms, target_mib) in TARGETS.items():
-            page = template.format(evaluated=evaluated)
+            page = template.format(evaluated=evaluated, history=history)
             headers = {"Authorization": f"Bearer {secret}"} if page.startswith("/api/") else {}
             timings = []
             for _ in range(RUNS):

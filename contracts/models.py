@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -25,6 +26,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -192,6 +195,18 @@ class Contract(SharedBetweenParties, TimestampMixin, Base):
     reports: Mapped[list[DeliveryReport]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="DeliveryReport.id"
     )
+
+    @classmethod
+    def visible_to(cls, organization_id, now) -> ColumnElement[bool]:
+        """Its client; its vendor once the client has sent it.
+
+        A draft never sent is the client's working copy (one drafted from an
+        award included); a draft the vendor sent back stays visible to it.
+        """
+        return or_(
+            cls.client_organization_id == organization_id,
+            and_(cls.vendor_organization_id == organization_id, cls.sent_at.is_not(None)),
+        )
 
     @property
     def current_version(self) -> ContractVersion:
@@ -404,6 +419,17 @@ class DeliveryReport(SharedBetweenParties, TimestampMixin, Base):
     credit_amount: Mapped[Decimal | None]
     metrics_met: Mapped[int | None]
     metrics_total: Mapped[int | None]
+
+    @classmethod
+    def visible_to(cls, organization_id, now) -> ColumnElement[bool]:
+        """Its vendor; its client once submitted (a draft is the vendor's work in progress)."""
+        return or_(
+            cls.vendor_organization_id == organization_id,
+            and_(
+                cls.client_organization_id == organization_id,
+                cls.status != ReportStatus.DRAFT.value,
+            ),
+        )
 
     contract: Mapped[Contract] = relationship(back_populates="reports")
     contract_version: Mapped[ContractVersion] = relationship()

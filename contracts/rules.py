@@ -211,3 +211,67 @@ def trend(recent: Decimal | None, earlier: Decimal | None) -> str:
     if earlier - recent > 1:
         return "down"
     return "flat"
+
+
+# --- VAT --------------------------------------------------------------------------------
+
+#: Standard VAT rates of the EU member states (percent, as of 2025: Estonia 24 from
+#: July 2025, Romania 21 from August 2025, Finland 25.5 from September 2024). Only a
+#: suggestion for a new contract: the client may type another rate.
+EU_STANDARD_VAT_RATES: dict[str, Decimal] = {
+    "AT": Decimal("20"),
+    "BE": Decimal("21"),
+    "BG": Decimal("20"),
+    "CY": Decimal("19"),
+    "CZ": Decimal("21"),
+    "DE": Decimal("19"),
+    "DK": Decimal("25"),
+    "EE": Decimal("24"),
+    "ES": Decimal("21"),
+    "FI": Decimal("25.5"),
+    "FR": Decimal("20"),
+    "GR": Decimal("24"),
+    "HR": Decimal("25"),
+    "HU": Decimal("27"),
+    "IE": Decimal("23"),
+    "IT": Decimal("22"),
+    "LT": Decimal("21"),
+    "LU": Decimal("17"),
+    "LV": Decimal("21"),
+    "MT": Decimal("18"),
+    "NL": Decimal("21"),
+    "PL": Decimal("23"),
+    "PT": Decimal("23"),
+    "RO": Decimal("21"),
+    "SE": Decimal("25"),
+    "SI": Decimal("22"),
+    "SK": Decimal("23"),
+}
+
+
+def standard_vat_rate(country: str | None) -> Decimal | None:
+    """The standard VAT rate of an EU country; None elsewhere (the client types it)."""
+    return EU_STANDARD_VAT_RATES.get((country or "").upper())
+
+
+def default_vat_treatment(
+    client_country: str | None, vendor_country: str | None, is_captive_of_client: bool
+):
+    """How VAT applies to services between the parties, by default.
+
+    A captive centre charges its owner internally (no VAT); parties in the
+    same country charge domestic VAT; between two EU countries the client
+    self-accounts (reverse charge, B2B services); otherwise the service is out
+    of scope of EU VAT.
+    """
+    from contracts.models import VatTreatment
+
+    if is_captive_of_client:
+        return VatTreatment.INTERNAL
+    client_country = (client_country or "").upper()
+    vendor_country = (vendor_country or "").upper()
+    if client_country and client_country == vendor_country:
+        return VatTreatment.DOMESTIC
+    if client_country in EU_STANDARD_VAT_RATES and vendor_country in EU_STANDARD_VAT_RATES:
+        return VatTreatment.REVERSE_CHARGE
+    return VatTreatment.OUT_OF_SCOPE

@@ -18,14 +18,10 @@ from contracts.queries.common import contract_or_404
 from portal.api.endpoints import endpoint
 from portal.api.schemas import DecimalString, MoneyField
 from portal.tenancy import current_organization_id
+from vendors.api import PartySchema
 from vendors.models import Better
 
 TAG = "Contracts"
-
-
-class PartySchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
 
 
 class RateLineSchema(Schema):

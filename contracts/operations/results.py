@@ -17,7 +17,7 @@ from contracts import REPORT_REVIEWERS, REPORTERS
 from contracts.models import DeliveryReport, SlaOutcome, SlaResult
 from contracts.rules import is_breach, period_fees, service_credits, sla_outcome
 from portal.models import Role, User
-from portal.notifications.service import link_to, notify, notify_organization
+from portal.notifications.service import link_to, members_of, notify, notify_organization
 from portal.tenancy import organization_context
 
 log = logging.getLogger(__name__)
@@ -116,20 +116,11 @@ def _tell_of_breaches(report: DeliveryReport) -> None:
     )
     if critical:
         critical_title = _l("Critical SLA breach on %(contract)s", contract=contract.title)
-        recipients: list[User] = []
+        # One list, so that a manager who is also an admin is told once.
+        recipients: list[User] = members_of(contract.client_organization_id, (Role.ADMIN,))
         with organization_context(contract.client_organization_id):
             function = contract.function
             manager = function.department.manager if function is not None else None
-        if manager is not None:
-            recipients.append(manager)
-        notify_organization(
-            contract.client_organization_id,
-            (Role.ADMIN,),
-            "contract.sla_critical",
-            critical_title,
-            body,
-            link,
-        )
-        if recipients:
-            with organization_context(contract.client_organization_id):
-                notify(recipients, "contract.sla_critical", critical_title, body, link)
+            if manager is not None:
+                recipients.append(manager)
+            notify(recipients, "contract.sla_critical", critical_title, body, link)
