@@ -62,6 +62,14 @@ TARGETS = {
     "/marketplace": (150, 20),
     "/tenders/{evaluated}/evaluation": (400, 40),
     "/api/v1/marketplace/tenders?per_page=100": (200, 20),
+    "/contracts": (150, 20),
+    "/contracts/{history}": (150, 20),
+    "/contracts/{history}/reports": (200, 20),
+    "/contracts/{history}/results": (400, 40),
+    "/contracts/{history}/results.csv": (400, 40),
+    "/contracts/{history}/metrics/{metric}/chart.svg": (250, 20),
+    "/vendor-performance": (200, 20),
+    "/api/v1/contracts/{history}/results": (400, 40),
 }
 
 
@@ -233,11 +241,11 @@ def _fill_tendering(organization_id: int, hashed: str) -> int:
     return evaluated.id
 
 
-def _fill_contracts(organization_id: int) -> int:
+def _fill_contracts(organization_id: int) -> tuple[int, int]:
     """Contracts of the bench company with many vendors, and one with 36 accepted
     months of 20 metrics each (the SLA history pages).
 
-    Returns the id of the contract with the long history.
+    Returns the ids of the contract with the long history and of one of its metrics.
     """
     from datetime import date
 
@@ -339,7 +347,7 @@ def _fill_contracts(organization_id: int) -> int:
         session.flush()
         record_results(report, notify_breaches=False)
     session.flush()
-    return history.id
+    return history.id, version.metrics[0].id
 
 
 def _fill(organization_id: int, hashed: str) -> User:
@@ -446,12 +454,13 @@ def main() -> int:
             with organization_context(organization.id):
                 admin = _fill(organization.id, hashed)
                 evaluated = _fill_tendering(organization.id, hashed)
-                history = _fill_contracts(organization.id)
+                history, metric = _fill_contracts(organization.id)
             token = start_session(admin, organization.id)
             db.session.commit()
             print(
                 f"filled {FUNCTIONS} functions, {MEMBERS} members, {AUDIT_EVENTS} audit events, "
-                f"{VENDORS} vendors, {2 * TENDERS} tenders, {BIDS_ON_ONE_TENDER} bids on one "
+                f"{VENDORS} vendors, {2 * TENDERS} tenders, {BIDS_ON_ONE_TENDER} bids on one, "
+                f"{CONTRACTS} contracts, {HISTORY_MONTHS} months × {METRICS} metrics on one "
                 f"in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
             )
 
@@ -486,7 +495,7 @@ def main() -> int:
         failures = 0
         print(f"{'page':<44}{'median ms':>10}{'p95 ms':>9}{'SQL':>6}{'peak MiB':>10}   target")
         for template, (target_ms, target_mib) in TARGETS.items():
-            page = template.format(evaluated=evaluated, history=history)
+            page = template.format(evaluated=evaluated, history=history, metric=metric)
             headers = {"Authorization": f"Bearer {secret}"} if page.startswith("/api/") else {}
             timings = []
             for _ in range(RUNS):
