@@ -2,7 +2,8 @@ from flask import g, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.audit_log.queries import latest_events, token_prefixes
-from portal.dashboard import bp, queries
+from portal.dashboard import bp, dashboard_panels, queries
+from portal.db import utcnow
 from portal.models import Role
 from portal.notifications.service import latest_notifications, safe_link
 from portal.security import READ, has_role, requires
@@ -21,6 +22,11 @@ def index():
     organization = g.organization
     is_admin = has_role(Role.ADMIN)
     audit_events = latest_events() if is_admin else []
+    panels = [
+        answer
+        for _receiver, answer in dashboard_panels.send(organization, today=utcnow().date())
+        if answer is not None
+    ]
     return render_template(
         "dashboard/index.html",
         organization=organization,
@@ -33,4 +39,5 @@ def index():
         token_prefixes=token_prefixes(audit_events),
         steps=queries.first_steps(is_client=organization.is_client) if is_admin else None,
         safe_link=safe_link,
+        panels=panels,
     )
