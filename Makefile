@@ -127,5 +127,5 @@ distclean: clean
 # --- Translations: after adding strings, extract them and merge into each .po ---
 
 i18n-extract: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project=Relais --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --project=Relais --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

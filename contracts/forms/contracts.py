@@ -109,7 +109,7 @@ class MetricRow(Form):
         validators=[Optional(), NumberRange(min=0, max=MAX_SLA_VALUE)],
     )
     credit_percent = LocalizedDecimalField(
-        _l("Credit (% of fees)"), validators=[Optional(), NumberRange(min=0, max=100)]
+        _l("Credit, percent of the fees"), validators=[Optional(), NumberRange(min=0, max=100)]
     )
     code = StringField(_l("Code"), validators=[Length(max=40)])
     library_key = HiddenField(filters=[_optional_text])
@@ -143,7 +143,7 @@ class TermsForm(FlaskForm):
         description=_l("The fees of a month are at least this much; empty for none."),
     )
     credit_cap_percent = LocalizedDecimalField(
-        _l("Cap on service credits (% of the period's fees)"),
+        _l("Cap on service credits, percent of the period's fees"),
         validators=[InputRequired(), NumberRange(min=0, max=100)],
         default=Decimal("10"),
     )

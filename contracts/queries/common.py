@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -29,12 +30,13 @@ CONTRACT_STATUS_LABELS = {
     ContractStatus.CANCELLED: _l("Cancelled"),
 }
 
+#: In their own context: French agrees them with « rapport » (the bid's are « offre »).
 REPORT_STATUS_LABELS = {
-    ReportStatus.DRAFT: _l("Draft"),
-    ReportStatus.SUBMITTED: _l("Submitted"),
-    ReportStatus.DISPUTED: _l("Disputed"),
-    ReportStatus.ACCEPTED: _l("Accepted"),
-    ReportStatus.SUPERSEDED: _l("Superseded"),
+    ReportStatus.DRAFT: lazy_pgettext("delivery report", "Draft"),
+    ReportStatus.SUBMITTED: lazy_pgettext("delivery report", "Submitted"),
+    ReportStatus.DISPUTED: lazy_pgettext("delivery report", "Disputed"),
+    ReportStatus.ACCEPTED: lazy_pgettext("delivery report", "Accepted"),
+    ReportStatus.SUPERSEDED: lazy_pgettext("delivery report", "Superseded"),
 }
 
 OUTCOME_LABELS = {
