@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
+import billing.models  # noqa: F401
 import contracts.models  # noqa: F401
 import portal.models  # noqa: F401 - registers the tables on Base.metadata
 import vendors.models  # noqa: F401

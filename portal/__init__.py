@@ -146,6 +146,7 @@ BLUEPRINT_PACKAGES = (
     "portal.audit_log",
     "vendors",
     "contracts",
+    "billing",
 )
 
 

@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import Flask, Response, has_app_context
+from flask import Flask, Response, has_app_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
@@ -125,10 +125,41 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         connection.exec_driver_sql(mode)
 
 
+def begin_immediate() -> None:
+    """Start this session's transaction holding the database's write lock.
+
+    For a transaction that reads a value and writes it back, such as the next
+    invoice number: on SQLite ``BEGIN IMMEDIATE`` (SQLAlchemy drops ``FOR
+    UPDATE`` there, and a deferred transaction that read a snapshot cannot
+    take the write lock once another writer has committed). On PostgreSQL it
+    does nothing: the rows read ``FOR UPDATE`` are the lock. Call it before
+    the transaction's first query.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session().in_transaction():
+        raise RuntimeError("begin_immediate() must come before the transaction's first query")
+    session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+
+
+def write_locked(view):
+    """Mark a view whose request runs in one write-locked transaction (``begin_immediate``)."""
+    view.write_locked = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["relais_engine"] = engine
     session.configure(bind=engine)
+
+    @app.before_request
+    def _begin_write_locked() -> None:
+        # Registered before the request context is loaded, so that the lock is
+        # taken by the transaction's BEGIN, before anything was read.
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "write_locked", False):
+            begin_immediate()
 
     @app.after_request
     def _commit_on_success(response: Response) -> Response:

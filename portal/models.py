@@ -66,6 +66,10 @@ class Organization(TimestampMixin, Base):
     vat_number: Mapped[str | None] = mapped_column(String(32))
     #: SIREN/SIRET in France, the company register number elsewhere.
     registration_number: Mapped[str | None] = mapped_column(String(32))
+    #: "SAS", "SARL", "Lda"…: printed on French invoices with the share capital.
+    legal_form: Mapped[str | None] = mapped_column(String(60))
+    #: Share capital in ``default_currency``, printed on invoices.
+    share_capital: Mapped[Decimal | None]
     address_line1: Mapped[str] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(20))

@@ -126,7 +126,7 @@ def _transaction(request) -> Iterator[None]:
             yield
     finally:
         db.session.remove()
-        db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
         tenancy.set_current_organization(None)

@@ -474,3 +474,69 @@ def _reported(values: dict, metric):
         return metric.target
     value = values[metric.code]
     return None if value is None else Decimal(str(value))
+
+
+# --- Invoices ------------------------------------------------------------------------
+
+
+def invoice(contract_record, **fields):
+    """An invoice of the contract's vendor to its client: a draft unless ``status`` says
+    otherwise (an issued one gets the vendor's next number, its issue and due dates).
+
+    ``lines`` are (kind, description, quantity, unit price) with the contract's VAT;
+    by default one fixed fee of 40,000.
+    """
+    from datetime import timedelta
+
+    from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
+    from billing.numbering import assign_number
+    from billing.rules import invoice_totals, line_amount, vat_of_treatment
+    from contracts.rules import month_end
+
+    status = InvoiceStatus(fields.pop("status", "draft"))
+    period = fields.pop("period", contract_record.start_date.replace(day=1))
+    issue_date = fields.pop("issue_date", month_end(period) + timedelta(days=3))
+    lines = fields.pop(
+        "lines", [(LineKind.FIXED_FEE, "Service management", Decimal(1), Decimal("40000"))]
+    )
+    currency = contract_record.currency
+    category, rate = vat_of_treatment(contract_record.vat_treatment, contract_record.vat_rate)
+    values = {
+        "vendor_organization_id": contract_record.vendor_organization_id,
+        "client_organization_id": contract_record.client_organization_id,
+        "contract_id": contract_record.id,
+        "period_start": period,
+        "period_end": month_end(period),
+        "currency": currency,
+        "vat_treatment": contract_record.vat_treatment,
+    }
+    values.update(fields)
+    with organization_context(contract_record.vendor_organization_id):
+        record = Invoice(**values)
+        record.lines = [
+            InvoiceLine(
+                position=position,
+                kind=LineKind(kind),
+                description=text,
+                quantity=Decimal(quantity),
+                unit_price=Decimal(price),
+                net_amount=line_amount(Decimal(quantity), Decimal(price), currency),
+                vat_category=category,
+                vat_rate=rate,
+            )
+            for position, (kind, text, quantity, price) in enumerate(lines)
+        ]
+        totals = invoice_totals(
+            ((line.vat_category, line.vat_rate, line.net_amount) for line in record.lines),
+            currency,
+        )
+        record.net_total, record.vat_total = totals.net_total, totals.vat_total
+        record.gross_total = totals.gross_total
+        db.session.add(record)
+        db.session.flush()
+        if status is not InvoiceStatus.DRAFT:
+            assign_number(record, issue_date)
+            record.due_date = issue_date + timedelta(days=contract_record.payment_terms_days)
+            record.status = status
+            db.session.flush()
+    return record
