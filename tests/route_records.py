@@ -124,6 +124,12 @@ def _vendor_organization(make, org) -> int:
     return vendor.id
 
 
+def _invoice(make, org) -> int:
+    # Issued by the owner (as vendor) to another client: the recipient sees it too.
+    contract = make.contract(make.organization(kind="client"), org)
+    return make.invoice(contract, status="issued").id
+
+
 RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "membership_id": _membership,
     "department_id": _department,
@@ -140,4 +146,5 @@ RECORD_MAKERS: dict[str, Callable[[Any, Any], int]] = {
     "version_id": _version,
     "metric_id": _metric,
     "vendor_id": _vendor_organization,
+    "invoice_id": _invoice,
 }

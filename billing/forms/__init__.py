@@ -1,0 +1,1 @@
+"""Forms of invoicing: they validate input, they hold no business rules."""

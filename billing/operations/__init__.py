@@ -1,0 +1,1 @@
+"""Every function that changes invoices, credit notes and payments."""
