@@ -224,7 +224,18 @@ def update_function(actor: User, function: BackOfficeFunction, data: dict) -> Ba
 def delete_function(actor: User, function: BackOfficeFunction) -> None:
     """Remove a function from the register."""
     before = _function_snapshot(function)
+    try:
+        with db.session.begin_nested():
+            db.session.delete(function)
+            db.session.flush()
+    except IntegrityError as exc:
+        # Tenders and contracts keep their function (the database refuses the
+        # deletion); the register does not know those packages, the refusal says why.
+        raise RegisterRuleError(
+            _l(
+                "%(name)s has tenders or contracts: it stays in the register.",
+                name=function.name,
+            )
+        ) from exc
     audit.record("function.deleted", function, actor=actor, before=before, summary=function.name)
-    db.session.delete(function)
-    db.session.flush()
     log.info("user %s deleted function %s", actor.id, function.id)

@@ -161,6 +161,10 @@ def edit_function(function_id: int):
 def delete_function(function_id: int):
     function = tenancy.get_or_404(BackOfficeFunction, function_id)
     name = function.name
-    operations.delete_function(g.actor, function)
+    try:
+        operations.delete_function(g.actor, function)
+    except operations.RegisterRuleError as error:
+        flash(error.message, "error")
+        return redirect(url_for("functions.show", function_id=function_id))
     flash(_("Function %(name)s removed from the register.", name=name), "success")
     return redirect(url_for("functions.index"))

@@ -503,3 +503,27 @@ def test_the_client_cannot_accept_or_reject(make, as_client_admin, client_org, v
     response = as_client_admin.post(f"/contracts/{contract.id}/reject", data={"reason": "x"})
     assert response.status_code == 403
     assert reload(contract).status == ContractStatus.SENT
+
+
+def test_a_function_under_contract_stays_in_the_register(make, client_org, vendor_org, login):
+    from sqlalchemy import select
+
+    from portal import db
+    from portal.models import AuditEvent, BackOfficeFunction
+    from portal.tenancy import organization_context
+
+    admin = make.member(client_org, "admin", email="register-admin@northwind.test")
+    function = make.function(client_org, name="Payables under contract")
+    make.contract(client_org, vendor_org, function_record=function)
+
+    response = login(admin, client_org).post(
+        f"/functions/{function.id}/delete", follow_redirects=True
+    )
+
+    assert response.status_code == 200
+    assert "has tenders or contracts" in response.get_data(as_text=True)
+    with organization_context(client_org.id):
+        assert db.session.get(BackOfficeFunction, function.id) is not None
+        assert not db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "function.deleted")
+        ).all()
