@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 MEGABYTE = 1024 * 1024
@@ -21,6 +22,16 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _decimal(name: str, value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise ConfigurationError(f"{name} must be a number: {value}") from None
+    if not number.is_finite():
+        raise ConfigurationError(f"{name} must be a number: {value}")
+    return number
 
 
 @dataclass
@@ -54,6 +65,14 @@ class Settings:
     TRUSTED_PROXIES: int = 0
     #: The largest file a bid may attach, in megabytes; a request may be 1 MB larger.
     MAX_ATTACHMENT_MB: int = 10
+    #: The platform's Stripe secret key; empty, the portal offers no Stripe payments.
+    STRIPE_SECRET_KEY: str = ""
+    #: The signing secret of the Stripe webhook endpoint (``whsec_…``).
+    STRIPE_WEBHOOK_SECRET: str = ""
+    #: The platform's fee on each Stripe payment, in percent of the amount (may be 0).
+    STRIPE_APPLICATION_FEE_PERCENT: Decimal = Decimal(0)
+    #: Where the Stripe API is reached; empty is Stripe itself (tests point it at a fake).
+    STRIPE_API_BASE: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +93,12 @@ class Settings:
             MAIL_DEFAULT_SENDER=env.get("MAIL_DEFAULT_SENDER", cls.MAIL_DEFAULT_SENDER),
             TRUSTED_PROXIES=int(env.get("RELAIS_TRUSTED_PROXIES", "0")),
             MAX_ATTACHMENT_MB=int(env.get("RELAIS_MAX_ATTACHMENT_MB", "10")),
+            STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY", ""),
+            STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", ""),
+            STRIPE_APPLICATION_FEE_PERCENT=_decimal(
+                "STRIPE_APPLICATION_FEE_PERCENT", env.get("STRIPE_APPLICATION_FEE_PERCENT", "0")
+            ),
+            STRIPE_API_BASE=env.get("STRIPE_API_BASE", ""),
         )
         settings.validate()
         return settings
@@ -89,6 +114,11 @@ class Settings:
             )
         if self.MAX_ATTACHMENT_MB < 1:
             raise ConfigurationError("RELAIS_MAX_ATTACHMENT_MB must be at least 1")
+        if not Decimal(0) <= self.STRIPE_APPLICATION_FEE_PERCENT < Decimal(100):
+            raise ConfigurationError("STRIPE_APPLICATION_FEE_PERCENT must be from 0 to under 100")
+        if self.STRIPE_SECRET_KEY and not self.STRIPE_WEBHOOK_SECRET:
+            # Without the webhook, no Stripe payment would ever mark an invoice paid.
+            raise ConfigurationError("STRIPE_SECRET_KEY needs STRIPE_WEBHOOK_SECRET")
         if self.is_production:
             missing = [
                 name
@@ -99,6 +129,9 @@ class Settings:
                 raise ConfigurationError(f"production needs these settings: {', '.join(missing)}")
             if len(self.SECRET_KEY) < 32:
                 raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+            if self.STRIPE_API_BASE:
+                # The secret key goes to that address: in production, only to Stripe.
+                raise ConfigurationError("STRIPE_API_BASE is for tests: production talks to Stripe")
 
     def flask_config(self, instance_path: Path) -> dict:
         """Translate the settings into Flask's and the extensions' keys."""
@@ -137,6 +170,10 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             "MAX_ATTACHMENT_BYTES": self.MAX_ATTACHMENT_MB * MEGABYTE,
+            "STRIPE_SECRET_KEY": self.STRIPE_SECRET_KEY,
+            "STRIPE_WEBHOOK_SECRET": self.STRIPE_WEBHOOK_SECRET,
+            "STRIPE_APPLICATION_FEE_PERCENT": self.STRIPE_APPLICATION_FEE_PERCENT,
+            "STRIPE_API_BASE": self.STRIPE_API_BASE,
             # The attachment plus the form around it; a larger request is refused unread (413).
             "MAX_CONTENT_LENGTH": (self.MAX_ATTACHMENT_MB + 1) * MEGABYTE,
             **self.extra,

@@ -61,6 +61,17 @@ def requires(
     return decorator
 
 
+def webhook(view: Callable) -> Callable:
+    """Mark a view that another service calls (Stripe): no login, no CSRF token.
+
+    Such a caller has no session cookie to forge a request with; the view
+    authenticates each call itself, by its signature. Put it under the route
+    decorator.
+    """
+    view.webhook = True  # type: ignore[attr-defined]
+    return view
+
+
 def has_role(*roles: Role | Iterable[Role]) -> bool:
     """Whether the current member holds one of ``roles`` (for showing buttons)."""
     membership = getattr(g, "membership", None)

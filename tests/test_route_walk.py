@@ -20,10 +20,16 @@ OPEN_ENDPOINTS = {
     "static": "files",
     "dashboard.home": "redirects to login or the dashboard",
     "organizations.accept_invitation": "the single-use token in the URL is the credential",
+    "billing.stripe_webhook": "Stripe's signature of the raw body is the credential",
 }
 #: POST endpoints that do not act on an organization's records, and why a
 #: viewer (or an anonymous visitor) may call them.
-NON_ORGANIZATION_POSTS_PREFIXES = ("auth.", "organizations.accept_invitation", "organizations.new")
+NON_ORGANIZATION_POSTS_PREFIXES = (
+    "auth.",
+    "organizations.accept_invitation",
+    "organizations.new",
+    "billing.stripe_webhook",
+)
 
 
 def _id_arguments(rule) -> list[str]:

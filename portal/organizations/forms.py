@@ -20,10 +20,17 @@ from stdnum.fr import tva as fr_tva
 from stdnum.gb import vat as gb_vat
 from stdnum.no import mva as no_mva
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.auth.passwords import password_problem
-from portal.forms import choices
+from portal.forms import LocalizedDecimalField, choices
 from portal.i18n import language_choices
 from portal.models import Role
 from portal.roles import role_choices
@@ -206,6 +213,24 @@ class OrganizationForm(FlaskForm):
             self.vat_number.data = self.vat_number.raw_data[0]
             return False
         return valid
+
+
+class OrganizationSettingsForm(OrganizationForm):
+    """The organization's profile as its administrators keep it: its identity, and
+    what its invoices must also print (not asked at sign-up)."""
+
+    legal_form = StringField(
+        _l("Legal form"),
+        validators=[Optional(), Length(max=60)],
+        filters=[_strip],
+        description=_l("SAS, SARL, GmbH, Lda…: printed on your invoices."),
+    )
+    share_capital = LocalizedDecimalField(
+        _l("Share capital"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, message=_l("Zero or more."))],
+        description=_l("In the default currency. French invoices print it with the legal form."),
+    )
 
 
 def _optional_organization_id(value) -> int | None:

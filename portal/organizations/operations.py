@@ -55,6 +55,9 @@ ORGANIZATION_FIELDS = (
     "city",
     "default_currency",
 )
+#: What invoices also print, kept in the settings (not asked at sign-up).
+INVOICE_IDENTITY_FIELDS = ("legal_form", "share_capital")
+SETTINGS_FIELDS = ORGANIZATION_FIELDS + INVOICE_IDENTITY_FIELDS
 MEMBERSHIP_FIELDS = ("user_id", "role")
 INVITATION_FIELDS = ("email", "role", "expires_at")
 
@@ -96,13 +99,18 @@ def create_organization(founder: User, data: dict) -> Organization:
 
 
 def update_organization(actor: User, organization: Organization, data: dict) -> Organization:
-    """Change an organization's name and legal identity."""
-    before = audit.snapshot(organization, ORGANIZATION_FIELDS)
+    """Change an organization's name and legal identity (and, when given, its legal
+    form and share capital)."""
+    before = audit.snapshot(organization, SETTINGS_FIELDS)
     for name in ORGANIZATION_FIELDS:
         value = data.get(name)
         setattr(organization, name, value if value not in ("",) else None)
+    for name in INVOICE_IDENTITY_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(organization, name, value if value not in ("",) else None)
     organization.kind = OrganizationKind(organization.kind)
-    after = audit.snapshot(organization, ORGANIZATION_FIELDS)
+    after = audit.snapshot(organization, SETTINGS_FIELDS)
     if before != after:
         audit.record("organization.updated", organization, actor=actor, before=before, after=after)
     return organization

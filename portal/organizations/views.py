@@ -19,6 +19,7 @@ from portal.organizations.forms import (
     InvitationForm,
     InvitationSignupForm,
     OrganizationForm,
+    OrganizationSettingsForm,
     RoleForm,
 )
 from portal.organizations.operations import MembershipRuleError
@@ -74,7 +75,9 @@ def _captive_form(**kwargs) -> CaptiveLinkForm | None:
 
 
 def _settings_page(
-    form: OrganizationForm, status: int = 200, captive_form: CaptiveLinkForm | None = None
+    form: OrganizationSettingsForm,
+    status: int = 200,
+    captive_form: CaptiveLinkForm | None = None,
 ):
     return render_template(
         "organizations/settings.html",
@@ -88,16 +91,16 @@ def _settings_page(
 @bp.get("/organization/settings")
 @requires(*READ)
 def settings():
-    return _settings_page(OrganizationForm(obj=g.organization))
+    return _settings_page(OrganizationSettingsForm(obj=g.organization))
 
 
 @bp.post("/organization/settings")
 @requires(Role.ADMIN)
 def update_settings():
-    form = OrganizationForm()
+    form = OrganizationSettingsForm()
     if not form.validate_on_submit():
         return _settings_page(form, 400)
-    data = {name: form.data[name] for name in operations.ORGANIZATION_FIELDS}
+    data = {name: form.data[name] for name in operations.SETTINGS_FIELDS}
     operations.update_organization(current_user, g.organization, data)
     flash(_("The organization's details were saved."), "success")
     return redirect(url_for("organizations.settings"))
@@ -115,7 +118,7 @@ def update_captive_link():
         else:
             flash(_("The captive centre link was saved."), "success")
             return redirect(url_for("organizations.settings"))
-    return _settings_page(OrganizationForm(formdata=None, obj=g.organization), 400, form)
+    return _settings_page(OrganizationSettingsForm(formdata=None, obj=g.organization), 400, form)
 
 
 def _members_page(invitation_form: InvitationForm | None = None, status: int = 200):
