@@ -67,8 +67,10 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _flush_pending_mail(_session) -> None:
-    if not has_app_context():
+def _flush_pending_mail(session) -> None:
+    if not has_app_context() or session.in_nested_transaction():
+        # A savepoint was released (``begin_nested``): the mail waits for the
+        # real commit, which a later failure may still undo.
         return
     pending = g.pop("_relais_pending_mail", [])
     for message in pending:
@@ -84,4 +86,11 @@ def _drop_pending_mail(_session) -> None:
 
 
 event.listen(db.session, "after_commit", _flush_pending_mail)
-event.listen(db.session, "after_soft_rollback", lambda session, _tx: _drop_pending_mail(session))
+def _drop_pending_mail_on_rollback(session, transaction) -> None:
+    # Only the whole transaction's rollback drops the mail: a savepoint rolled
+    # back (a refused step the request goes on from) leaves the rest to send.
+    if not transaction.nested:
+        _drop_pending_mail(session)
+
+
+event.listen(db.session, "after_soft_rollback", _drop_pending_mail_on_rollback)
