@@ -52,6 +52,9 @@ def register_logging(app: Flask) -> None:
         )
     # Alembic narrates every plugin it loads at INFO; only its warnings matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # WeasyPrint and fontTools narrate each step of every PDF at INFO.
+    for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:
