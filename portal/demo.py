@@ -54,6 +54,8 @@ ORGANIZATIONS = (
             "name": "Northwind Holdings",
             "kind": "client",
             "legal_name": "Northwind Holdings SA",
+            "legal_form": "SA",
+            "share_capital": "4500000",
             "country": "FR",
             "vat_number": "FR40303265045",
             "registration_number": "303265045",
@@ -76,6 +78,8 @@ ORGANIZATIONS = (
             "name": "Atlas Back Office",
             "kind": "vendor",
             "legal_name": "Atlas Back Office Lda",
+            "legal_form": "Sociedade por quotas (Lda)",
+            "share_capital": "250000",
             "country": "PT",
             "vat_number": "PT501964843",
             "registration_number": "501964843",
@@ -116,6 +120,8 @@ ORGANIZATIONS = (
             "name": "Northwind Shared Services Kraków",
             "kind": "vendor",
             "legal_name": "Northwind Shared Services sp. z o.o.",
+            "legal_form": "sp. z o.o.",
+            "share_capital": "50000",
             "country": "PL",
             "vat_number": "PL6762468791",
             "registration_number": "0000612345",
@@ -197,6 +203,10 @@ def create_demo_organization(demo: DemoOrganization) -> Organization:
     founder_email, founder_name, _role = demo.people[0]
     founder = _user(founder_email, founder_name)
     organization = create_organization(founder, demo.fields)
+    # Printed on invoices; not asked at sign-up, so set here as an admin would in settings.
+    organization.legal_form = demo.fields.get("legal_form")
+    capital = demo.fields.get("share_capital")
+    organization.share_capital = Decimal(capital) if capital else None
     with organization_context(organization.id):
         for email, full_name, role in demo.people[1:]:
             person = _user(email, full_name)

@@ -107,6 +107,8 @@ ORGANIZATIONS = (
             "name": "Clairval Services",
             "kind": "vendor",
             "legal_name": "Clairval Services SAS",
+            "legal_form": "SAS",
+            "share_capital": "120000",
             "country": "FR",
             "vat_number": "FR13812345674",
             "registration_number": "812345674",
