@@ -48,6 +48,7 @@ BIDS_ON_ONE_TENDER = 30
 CONTRACTS = 100
 METRICS = 20
 HISTORY_MONTHS = 36
+INVOICE_MONTHS = 12
 RUNS = 15
 
 #: page → (median milliseconds, peak MiB allocated while rendering it) not to exceed.
@@ -70,6 +71,9 @@ TARGETS = {
     "/contracts/{history}/metrics/{metric}/chart.svg": (250, 20),
     "/vendor-performance": (200, 20),
     "/api/v1/contracts/{history}/results": (400, 40),
+    "/invoices": (200, 20),
+    "/invoices.csv": (1500, 60),
+    "/api/v1/invoices?per_page=100": (200, 20),
 }
 
 
@@ -347,7 +351,55 @@ def _fill_contracts(organization_id: int) -> tuple[int, int]:
         session.flush()
         record_results(report, notify_breaches=False)
     session.flush()
+    _fill_invoices(contracts)
     return history.id, version.metrics[0].id
+
+
+def _fill_invoices(contracts) -> None:
+    """Invoices the vendors issued to the bench company: a year per contract."""
+    from datetime import date, timedelta
+
+    from billing.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, VatCategory
+    from contracts.rules import add_months, month_end
+
+    session = db.session
+    for contract in contracts:
+        for month in range(INVOICE_MONTHS):
+            period = add_months(date(2025, 1, 1), month)
+            issued = month_end(period) + timedelta(days=3)
+            invoice = Invoice(
+                vendor_organization_id=contract.vendor_organization_id,
+                client_organization_id=contract.client_organization_id,
+                contract_id=contract.id,
+                status=InvoiceStatus.PAID if month < INVOICE_MONTHS - 2 else InvoiceStatus.ISSUED,
+                number=f"V{contract.vendor_organization_id}-{issued.year}-{month + 1:05d}",
+                number_year=issued.year,
+                number_sequence=month + 1,
+                issue_date=issued,
+                due_date=issued + timedelta(days=30),
+                period_start=period,
+                period_end=month_end(period),
+                currency="EUR",
+                vat_treatment=contract.vat_treatment,
+                net_total=Decimal("30000.00"),
+                vat_total=Decimal("6000.00"),
+                gross_total=Decimal("36000.00"),
+                amount_paid=Decimal("36000.00") if month < INVOICE_MONTHS - 2 else Decimal(0),
+            )
+            invoice.lines = [
+                InvoiceLine(
+                    kind=LineKind.FIXED_FEE,
+                    description="Base fee",
+                    quantity=Decimal(1),
+                    unit="month",
+                    unit_price=Decimal("30000"),
+                    net_amount=Decimal("30000.00"),
+                    vat_category=VatCategory.STANDARD,
+                    vat_rate=Decimal("20"),
+                )
+            ]
+            session.add(invoice)
+    session.flush()
 
 
 def _fill(organization_id: int, hashed: str) -> User:
@@ -460,7 +512,8 @@ def main() -> int:
             print(
                 f"filled {FUNCTIONS} functions, {MEMBERS} members, {AUDIT_EVENTS} audit events, "
                 f"{VENDORS} vendors, {2 * TENDERS} tenders, {BIDS_ON_ONE_TENDER} bids on one, "
-                f"{CONTRACTS} contracts, {HISTORY_MONTHS} months × {METRICS} metrics on one "
+                f"{CONTRACTS} contracts, {HISTORY_MONTHS} months × {METRICS} metrics on one, "
+                f"{CONTRACTS * INVOICE_MONTHS} invoices "
                 f"in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
             )
 

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,11 +26,12 @@ import facturx
 from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
-from billing.einvoice import EXEMPTIONS, FLAVOR, LEVEL, capital_text, siren_of
+from billing.einvoice import FLAVOR, LEVEL, capital_text, siren_of
 from billing.models import Invoice, InvoiceKind, VatCategory
 from billing.rules import invoice_totals
 
@@ -102,6 +104,20 @@ def country_name(code: str | None) -> str:
     return locale.territories.get(code.upper(), code)
 
 
+#: The fixed indemnity for recovery costs owed by a late payer (French Commercial
+#: Code, art. L441-10 and D441-5), always in euros.
+RECOVERY_INDEMNITY = Decimal("40")
+
+#: How the PDF names each VAT category, in the reader's language (the XML keeps
+#: the EN 16931 exemption reasons of ``einvoice.EXEMPTIONS``).
+CATEGORY_LABELS = {
+    VatCategory.STANDARD: _l("Standard rate"),
+    VatCategory.REVERSE_CHARGE: _l("Reverse charge"),
+    VatCategory.OUT_OF_SCOPE: _l("Services outside the scope of EU VAT"),
+    VatCategory.NOT_SUBJECT: _l("Internal chargeback: not subject to VAT"),
+}
+
+
 def document_context(invoice: Invoice) -> dict:
     """What the PDF template reads: the invoice, its parties as issued, its VAT breakdown."""
     totals = invoice_totals(
@@ -123,7 +139,10 @@ def document_context(invoice: Invoice) -> dict:
         "reverse_charge": VatCategory.REVERSE_CHARGE in categories,
         "out_of_scope": VatCategory.OUT_OF_SCOPE in categories,
         "internal": VatCategory.NOT_SUBJECT in categories,
-        "exemptions": EXEMPTIONS,
+        "category_labels": CATEGORY_LABELS,
+        # Passed in, not written as ``40|money`` in the template: Jinja would fold
+        # that constant once, in the language of the first document printed.
+        "recovery_indemnity": RECOVERY_INDEMNITY,
         "reverse_charge_mention": REVERSE_CHARGE_MENTION,
         "country_name": country_name,
     }
