@@ -7,24 +7,46 @@ easier to audit when it reads as one table.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from flask_login import current_user
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # Bootstrap draws form controls with data: SVG in its CSS.
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+#: Stripe's pages a form of the portal leads to: "Connect" and "Pay with Stripe" post to
+#: the portal, which answers with a redirect to Stripe, and browsers hold the redirect of a
+#: form to ``form-action`` too.
+STRIPE_PAGES = ("https://connect.stripe.com", "https://checkout.stripe.com")
+
+
+def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+    """The policy; ``form_targets``: the origins a form may lead to besides the portal."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            # Bootstrap draws form controls with data: SVG in its CSS.
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            " ".join(["form-action 'self'", *form_targets]),
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def _form_targets(config) -> tuple[str, ...]:
+    """Stripe's pages once the platform has Stripe keys (in tests, the fake's address)."""
+    if not config.get("STRIPE_SECRET_KEY"):
+        return ()
+    base = urlsplit(config.get("STRIPE_API_BASE") or "")
+    fake = (f"{base.scheme}://{base.netloc}",) if base.scheme and base.netloc else ()
+    return (*STRIPE_PAGES, *fake)
 
 
 def init_app(app: Flask) -> None:
@@ -32,7 +54,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(_form_targets(app.config))
+        )
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

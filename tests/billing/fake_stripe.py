@@ -7,6 +7,12 @@ shapes, records every request (method, path, form body, headers including
 ``Stripe-Account`` and ``Idempotency-Key``) and, like Stripe, replays the first
 response for a repeated idempotency key. No test talks to the internet.
 
+With ``hosted=True`` (the browser journeys) the fake also serves the pages
+Stripe hosts for people, at its own address, so that a real browser can go
+through them: the onboarding of a connected account (finishing it enables the
+account's charges) and the Checkout page (paying completes the session, as
+the client's payment does; the webhook events are the test's to send).
+
 Use the ``stripe_platform`` fixture: it starts the fake and gives the
 application the platform's keys, pointing the library at the fake.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import threading
@@ -69,6 +76,25 @@ def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return nested
 
 
+def _html(handler: BaseHTTPRequestHandler, title: str, body: str, *, status: int = 200) -> None:
+    page = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
+        f"<body><h1>{title}</h1>{body}</body></html>"
+    ).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(page)))
+    handler.end_headers()
+    handler.wfile.write(page)
+
+
+def _see_other(handler: BaseHTTPRequestHandler, location: str) -> None:
+    handler.send_response(303)
+    handler.send_header("Location", location)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
 def _error(status: int, message: str, code: str = "resource_missing") -> tuple[int, dict]:
     return status, {"error": {"type": "invalid_request_error", "message": message, "code": code}}
 
@@ -76,7 +102,9 @@ def _error(status: int, message: str, code: str = "resource_missing") -> tuple[i
 class FakeStripe:
     """The fake API's state: connected accounts and checkout sessions, per account."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hosted: bool = False) -> None:
+        #: Serve Stripe's hosted pages (onboarding, Checkout) at the fake's own address.
+        self.hosted = hosted
         self.requests: list[Recorded] = []
         self.accounts: dict[str, dict] = {}
         #: (account, session id) → session.
@@ -84,6 +112,8 @@ class FakeStripe:
         self._replies: dict[tuple[str | None, str], tuple[int, dict]] = {}
         #: Session id → the ``payment_intent_data`` it was created with.
         self._intent_data: dict[str, dict] = {}
+        #: Hosted onboarding links: link id → the account link's parameters.
+        self._links: dict[str, dict] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -122,6 +152,10 @@ class FakeStripe:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length).decode() if length else ""
         path = urlsplit(handler.path).path
+        if self.hosted and path.startswith("/hosted/"):
+            with self._lock:
+                self._hosted_page(handler, method, path)
+            return
         pairs = parse_qsl(body or urlsplit(handler.path).query, keep_blank_values=True)
         headers = {name.lower(): value for name, value in handler.headers.items()}
         recorded = Recorded(method, path, dict(pairs), headers, _nest(pairs))
@@ -160,11 +194,16 @@ class FakeStripe:
                 account_id = request.params.get("account", "")
                 if account_id not in self.accounts:
                     return _error(400, "No such account", "account_invalid")
+                link_id = str(next(self._ids))
+                url = f"https://connect.stripe.test/setup/e/{account_id}/{link_id}"
+                if self.hosted:
+                    url = f"{self.url}/hosted/onboarding/{link_id}"
+                    self._links[link_id] = dict(request.params)
                 return 200, {
                     "object": "account_link",
                     "created": int(time.time()),
                     "expires_at": int(time.time()) + 300,
-                    "url": f"https://connect.stripe.test/setup/e/{account_id}/{next(self._ids)}",
+                    "url": url,
                 }
             case ("POST", ["v1", "checkout", "sessions"]):
                 return self._create_session(request)
@@ -225,7 +264,9 @@ class FakeStripe:
             "payment_method_types": list(params.get("payment_method_types", {}).values()),
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
-            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "url": f"{self.url}/hosted/checkout/{session_id}"
+            if self.hosted
+            else f"https://checkout.stripe.test/c/pay/{session_id}",
             "expires_at": int(time.time()) + 24 * 3600,
             "created": int(time.time()),
             "livemode": False,
@@ -233,6 +274,50 @@ class FakeStripe:
         self._intent_data[session_id] = params.get("payment_intent_data", {})
         self.sessions[(account_id, session_id)] = session
         return 200, session
+
+    # --- the hosted pages (``hosted=True``) ------------------------------------------------
+
+    def _hosted_page(self, handler: BaseHTTPRequestHandler, method: str, path: str) -> None:
+        """Stripe's pages for people: a page with one button, and where it leads."""
+        match (method, path.strip("/").split("/")):
+            case ("GET", ["hosted", "onboarding", link_id]) if link_id in self._links:
+                link = self._links[link_id]
+                _html(
+                    handler,
+                    f"Stripe onboarding of {html.escape(link['account'])}",
+                    f'<form method="post"><button type="submit">Agree and submit</button></form>'
+                    f'<a href="{html.escape(link["refresh_url"])}">Back</a>',
+                )
+            case ("POST", ["hosted", "onboarding", link_id]) if link_id in self._links:
+                # The vendor completed the onboarding and Stripe enabled the account.
+                link = self._links.pop(link_id)
+                self.enable_charges(link["account"])
+                _see_other(handler, link["return_url"])
+            case ("GET", ["hosted", "checkout", session_id]) if self._hosted_session(session_id):
+                session = self.session(session_id)
+                amount = Decimal(session["amount_total"]) / 100
+                _html(
+                    handler,
+                    f"Pay {amount:.2f} {session['currency'].upper()}",
+                    f'<p data-testid="checkout-amount">{amount:.2f} '
+                    f"{session['currency'].upper()}</p>"
+                    f'<form method="post"><button type="submit">Pay</button></form>'
+                    f'<a href="{html.escape(session["cancel_url"])}">Cancel</a>',
+                )
+            case ("POST", ["hosted", "checkout", session_id]) if self._hosted_session(session_id):
+                # The client paid on the page: the session completes; Stripe sends the
+                # browser back to the portal (the webhook events are the test's to send).
+                session = self.session(session_id)
+                success_url = session["success_url"]
+                self.complete(session_id)
+                _see_other(handler, success_url)
+            case _:
+                _html(handler, "Not found", "", status=404)
+
+    def _hosted_session(self, session_id: str) -> bool:
+        return any(
+            sid == session_id and s["status"] == "open" for (_, sid), s in self.sessions.items()
+        )
 
     # --- what tests read and do ---------------------------------------------------------
 

@@ -14,6 +14,10 @@ test process, on purpose:
   see);
 - it shares no state with the in-process tests (app object, session, config),
   so neither can leak into the other, and each xdist worker gets its own.
+
+Stripe is configured on it, talking to a fake Stripe API that the session runs
+in this process (tests/billing/fake_stripe.py, with Stripe's hosted pages):
+the ``stripe_api`` fixture gives it to a journey that pays through Stripe.
 """
 
 import email
@@ -36,6 +40,8 @@ import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from psycopg import sql
+
+from tests.billing.fake_stripe import FEE_PERCENT, SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -166,7 +172,20 @@ class _ServerOutput:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def stripe_api() -> Iterator[FakeStripe]:
+    """The fake Stripe API (and Stripe's hosted pages) the live server talks to."""
+    fake = FakeStripe(hosted=True)
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, stripe_api: FakeStripe
+) -> Iterator[LiveServer]:
     """Serve the portal from a subprocess on a fresh database with the demo data."""
     postgres_name = None
     if os.environ.get("RELAIS_TEST_DATABASE") == "postgresql":
@@ -180,6 +199,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     command = [_python(), "-m", "tests.browser.serve"]
     command += ["--port", str(port), "--database-url", database_url]
     command += ["--instance-path", str(instance_path)]
+    command += ["--stripe-api-base", stripe_api.url, "--stripe-secret-key", SECRET_KEY]
+    command += ["--stripe-webhook-secret", WEBHOOK_SECRET, "--stripe-fee-percent", str(FEE_PERCENT)]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
