@@ -86,6 +86,8 @@ def _drop_pending_mail(_session) -> None:
 
 
 event.listen(db.session, "after_commit", _flush_pending_mail)
+
+
 def _drop_pending_mail_on_rollback(session, transaction) -> None:
     # Only the whole transaction's rollback drops the mail: a savepoint rolled
     # back (a refused step the request goes on from) leaves the rest to send.
