@@ -122,6 +122,16 @@ class PaymentBodySchema(Schema):
         required=True, as_string=True, metadata={"type": "string", "example": "1234.50"}
     )
     reference = fields.String(load_default="", validate=validate.Length(max=140))
+    paid_before = fields.Decimal(
+        required=True,
+        as_string=True,
+        metadata={
+            "type": "string",
+            "example": "0.00",
+            "description": "The invoice's amount_paid as you last read it: the same request "
+            "sent twice records one payment (the second answers 409).",
+        },
+    )
 
 
 def _invoice(invoice_id: int) -> Invoice:

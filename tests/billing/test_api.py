@@ -85,20 +85,41 @@ def test_payments_and_disputes_follow_the_rules(make, contract, vendor_api, clie
     partial = vendor_api(
         "POST",
         f"/invoices/{invoice.id}/payments",
-        json={"received_on": "2026-03-20", "amount": "8000.00", "reference": "VIR 1"},
+        json={
+            "received_on": "2026-03-20",
+            "amount": "8000.00",
+            "reference": "VIR 1",
+            "paid_before": "0.00",
+        },
     )
     assert partial.status_code == 201, partial.json
+    retried = vendor_api(
+        "POST",
+        f"/invoices/{invoice.id}/payments",
+        json={
+            "received_on": "2026-03-20",
+            "amount": "8000.00",
+            "reference": "VIR 1",
+            "paid_before": "0.00",
+        },
+    )
+    assert retried.status_code == 409
     assert partial.json["balance_due"] == {"amount": "40000.00", "currency": "EUR"}
     too_much = vendor_api(
         "POST",
         f"/invoices/{invoice.id}/payments",
-        json={"received_on": "2026-03-21", "amount": "40000.01"},
+        json={"received_on": "2026-03-21", "amount": "40000.01", "paid_before": "8000.00"},
     )
     assert too_much.status_code in (409, 422)
     paid = vendor_api(
         "POST",
         f"/invoices/{invoice.id}/payments",
-        json={"received_on": "2026-03-21", "amount": "40000.00", "reference": "VIR 2"},
+        json={
+            "received_on": "2026-03-21",
+            "amount": "40000.00",
+            "reference": "VIR 2",
+            "paid_before": "8000.00",
+        },
     )
     assert paid.json["status"] == "paid"
     assert paid.json["balance_due"]["amount"] == "0.00"
@@ -114,7 +135,7 @@ def test_each_side_only_does_its_own_part(make, contract, vendor_api, client_api
         client_api(
             "POST",
             f"/invoices/{issued.id}/payments",
-            json={"received_on": "2026-03-20", "amount": "1.00"},
+            json={"received_on": "2026-03-20", "amount": "1.00", "paid_before": "0"},
         ).status_code
         == 404
     )
