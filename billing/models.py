@@ -523,3 +523,33 @@ def _refuse_changes_to_issued_invoices(session: Session, _context, _instances) -
             invoice = session.get(Invoice, line.invoice_id)
         if invoice is not None and _issued_as_loaded(invoice):
             raise ImmutableInvoiceError(f"{invoice!r} is issued: its lines cannot change")
+
+
+# --- Savings analytics settings ---------------------------------------------------------
+
+
+class SavingsSettings(TenantOwned, TimestampMixin, Base):
+    """How a client's finance team wants its savings computed (one row per client)."""
+
+    __tablename__ = "savings_settings"
+    __table_args__ = (
+        UniqueConstraint("organization_id"),
+        CheckConstraint(
+            "yearly_inflation_percent >= -50 AND yearly_inflation_percent <= 100",
+            name="inflation_range",
+        ),
+        CheckConstraint(
+            "discount_rate_percent >= 0 AND discount_rate_percent <= 100", name="discount_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The in-house baseline grows by this much each year of a contract (salaries, rents).
+    yearly_inflation_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    #: The yearly rate at which future savings are discounted (NPV).
+    discount_rate_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("8"))
+    #: The one-off transition cost spread over the term (True) or taken in the first month.
+    transition_amortised: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<SavingsSettings {self.organization_id}>"
