@@ -21,6 +21,7 @@ from sqlalchemy import event, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from contracts.models import Contract  # noqa: E402
 from portal import create_app, db, migrations  # noqa: E402
 from portal.auth.passwords import hash_password  # noqa: E402
 from portal.auth.sessions import start_session  # noqa: E402
@@ -74,6 +75,9 @@ TARGETS = {
     "/invoices": (200, 20),
     "/invoices.csv": (1500, 60),
     "/api/v1/invoices?per_page=100": (200, 20),
+    "/savings": (600, 60),
+    "/savings/functions/{function}": (400, 40),
+    "/savings/overview": (1500, 80),
 }
 
 
@@ -507,6 +511,9 @@ def main() -> int:
                 admin = _fill(organization.id, hashed)
                 evaluated = _fill_tendering(organization.id, hashed)
                 history, metric = _fill_contracts(organization.id)
+                function = db.session.scalar(
+                    select(Contract.function_id).where(Contract.id == history)
+                )
             token = start_session(admin, organization.id)
             db.session.commit()
             print(
@@ -548,7 +555,9 @@ def main() -> int:
         failures = 0
         print(f"{'page':<44}{'median ms':>10}{'p95 ms':>9}{'SQL':>6}{'peak MiB':>10}   target")
         for template, (target_ms, target_mib) in TARGETS.items():
-            page = template.format(evaluated=evaluated, history=history, metric=metric)
+            page = template.format(
+                evaluated=evaluated, history=history, metric=metric, function=function
+            )
             headers = {"Authorization": f"Bearer {secret}"} if page.startswith("/api/") else {}
             timings = []
             for _ in range(RUNS):
