@@ -78,3 +78,12 @@ def record(
     db.session.add(event)  # without organization_id, it takes the current one
     log.info("audit %s %s:%s by %s", action, event.target_type, event.target_id, event.actor_id)
     return event
+
+
+def record_for_parties(action: str, target: Any, organization_ids, **fields) -> list[AuditEvent]:
+    """Write the same event in the log of each party of a shared record (a contract's,
+    a report's or an invoice's client and vendor); see ``record`` for the fields."""
+    return [
+        record(action, target, organization_id=organization_id, **fields)
+        for organization_id in organization_ids
+    ]

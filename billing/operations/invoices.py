@@ -181,13 +181,12 @@ def summary(invoice: Invoice) -> str:
 
 def record_for_both(action: str, invoice: Invoice, actor: User | None, **fields) -> None:
     """The event in the issuer's log and in the recipient's."""
-    audit.record(action, invoice, actor=actor, summary=summary(invoice), **fields)
-    audit.record(
+    audit.record_for_parties(
         action,
         invoice,
+        (invoice.vendor_organization_id, invoice.client_organization_id),
         actor=actor,
         summary=summary(invoice),
-        organization_id=invoice.client_organization_id,
         **fields,
     )
 

@@ -62,16 +62,15 @@ def record_for_both(
     action: str, invoice: Invoice, actor: User | None, *, before: dict, after: dict
 ) -> None:
     """The event in the issuer's log and in the recipient's."""
-    for organization_id in (invoice.client_organization_id, invoice.vendor_organization_id):
-        audit.record(
-            action,
-            invoice,
-            actor=actor,
-            before=before,
-            after=after,
-            summary=_summary(invoice),
-            organization_id=organization_id,
-        )
+    audit.record_for_parties(
+        action,
+        invoice,
+        (invoice.client_organization_id, invoice.vendor_organization_id),
+        actor=actor,
+        before=before,
+        after=after,
+        summary=_summary(invoice),
+    )
 
 
 def _ensure_reviewable(invoice: Invoice) -> None:

@@ -329,10 +329,14 @@ def start_checkout(
 
 def _record_for_both(action: str, invoice: Invoice, actor: User | None, **fields) -> None:
     summary = f"{invoice.number} · {invoice.vendor.name} → {invoice.client.name}"
-    for organization_id in (invoice.vendor_organization_id, invoice.client_organization_id):
-        audit.record(
-            action, invoice, actor=actor, summary=summary, organization_id=organization_id, **fields
-        )
+    audit.record_for_parties(
+        action,
+        invoice,
+        (invoice.vendor_organization_id, invoice.client_organization_id),
+        actor=actor,
+        summary=summary,
+        **fields,
+    )
 
 
 def _notify_both(invoice: Invoice, kind: str, title, body) -> None:

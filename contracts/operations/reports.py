@@ -131,13 +131,15 @@ def _summary(report: DeliveryReport) -> str:
     return f"{report.contract.title} · {report.period:%Y-%m} v{report.version}"
 
 
-def _record_for_both(
-    action: str, report: DeliveryReport, actor: User | None, other_party: int, **fields
-) -> None:
-    """The event in the acting party's log, and in the other party's."""
-    audit.record(action, report, actor=actor, summary=_summary(report), **fields)
-    audit.record(
-        action, report, actor=actor, summary=_summary(report), organization_id=other_party, **fields
+def _record_for_both(action: str, report: DeliveryReport, actor: User | None, **fields) -> None:
+    """The event in both parties' logs."""
+    audit.record_for_parties(
+        action,
+        report,
+        (report.client_organization_id, report.vendor_organization_id),
+        actor=actor,
+        summary=_summary(report),
+        **fields,
     )
 
 
@@ -301,7 +303,6 @@ def submit_report(actor: User | None, report: DeliveryReport) -> DeliveryReport:
             "report.superseded",
             superseded,
             actor,
-            contract.client_organization_id,
             before={"status": ReportStatus.DISPUTED.value},
             after={"status": ReportStatus.SUPERSEDED.value, "superseded_by": report.id},
         )
@@ -309,7 +310,6 @@ def submit_report(actor: User | None, report: DeliveryReport) -> DeliveryReport:
         "report.submitted",
         report,
         actor,
-        contract.client_organization_id,
         before=before,
         after=_snapshot(report),
     )
@@ -373,7 +373,6 @@ def accept_report(actor: User | None, report: DeliveryReport) -> DeliveryReport:
         "report.accepted",
         report,
         actor,
-        contract.vendor_organization_id,
         before=before,
         after=after,
     )
@@ -460,7 +459,6 @@ def dispute_report(
         "report.disputed",
         report,
         actor,
-        contract.vendor_organization_id,
         before=before,
         after=after,
     )
